@@ -1,0 +1,1 @@
+"""localcloud: local servers that speak Google Cloud's wire protocols."""

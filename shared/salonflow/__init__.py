@@ -1,0 +1,1 @@
+"""Salon Flow: autonomous, governed agents for salons."""

@@ -1,0 +1,50 @@
+"""Shared pytest fixtures: the local cloud servers, started once per session on free ports."""
+
+from __future__ import annotations
+
+import os
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+
+from localcloud.testing import RunningServer, run_server
+
+PROJECT_ID = "demo-salonflow"
+
+
+@pytest.fixture(scope="session")
+def firestore_emulator() -> Iterator[RunningServer]:
+    with run_server("firestore", ["--project", PROJECT_ID]) as server:
+        previous = os.environ.get("FIRESTORE_EMULATOR_HOST")
+        os.environ["FIRESTORE_EMULATOR_HOST"] = server.address
+        os.environ.setdefault("GOOGLE_CLOUD_PROJECT", PROJECT_ID)
+        try:
+            yield server
+        finally:
+            if previous is None:
+                os.environ.pop("FIRESTORE_EMULATOR_HOST", None)
+            else:
+                os.environ["FIRESTORE_EMULATOR_HOST"] = previous
+
+
+def clear_firestore(server: RunningServer, database: str = "(default)") -> None:
+    request = urllib.request.Request(
+        f"http://{server.address}/emulator/v1/projects/{PROJECT_ID}/databases/{database}/documents",
+        method="DELETE",
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        response.read()
+
+
+@pytest.fixture
+def firestore_client(firestore_emulator: RunningServer) -> Iterator[object]:
+    """A real google-cloud-firestore client on an emptied emulator."""
+    from google.cloud import firestore
+
+    clear_firestore(firestore_emulator)
+    client = firestore.Client(project=PROJECT_ID)
+    try:
+        yield client
+    finally:
+        client.close()
