@@ -1,0 +1,11 @@
+variable "project_id" {
+  description = "Google Cloud project that hosts Salon Flow."
+  type        = string
+  default     = "salon-saas-487508"
+}
+
+variable "region" {
+  description = "Region for queues and functions (Mumbai, closest to our first market)."
+  type        = string
+  default     = "asia-south1"
+}
