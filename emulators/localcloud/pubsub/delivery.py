@@ -1,0 +1,241 @@
+"""The delivery state of one subscription: backlog, leases, ordering, attempts (no I/O, no clock).
+
+Every method takes ``now`` (seconds on a monotonic clock) from the caller, so the rules
+below are tested without waiting:
+
+* A message is leased to one consumer at a time until its ack deadline; expiry or a
+  ``modify_ack_deadline(0)`` (a nack) puts it back, after the retry policy's backoff.
+* ``delivery_attempt`` counts deliveries of one message to this subscription. When a
+  message that has already been delivered ``max_delivery_attempts`` times is nacked or
+  expires, it is handed back to the caller for dead-lettering instead of redelivered.
+* With message ordering on, a key's messages go out in publish order and no message of
+  a key is handed out while an earlier batch of that key is still leased. A nack or an
+  expiry of one message also puts back every later leased message of the same key, so
+  the key is redelivered in order, as Google does.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+DEFAULT_RETRY_MIN_S = 10.0
+DEFAULT_RETRY_MAX_S = 600.0
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    minimum_backoff_s: float = DEFAULT_RETRY_MIN_S
+    maximum_backoff_s: float = DEFAULT_RETRY_MAX_S
+
+    def delay(self, failed_deliveries: int) -> float:
+        """Exponential backoff: min, 2*min, 4*min, ... capped at max."""
+        if failed_deliveries <= 0:
+            return 0.0
+        exponent = min(failed_deliveries - 1, 32)
+        return float(min(self.maximum_backoff_s, self.minimum_backoff_s * (2**exponent)))
+
+
+@dataclass
+class Pending:
+    """One published message as this subscription sees it."""
+
+    seq: int
+    message: Any  # google.pubsub.v1.PubsubMessage (raw protobuf)
+    size: int
+    attempts: int = 0
+    available_at: float = 0.0
+
+    @property
+    def ordering_key(self) -> str:
+        return str(self.message.ordering_key)
+
+
+@dataclass
+class Lease:
+    ack_id: str
+    pending: Pending
+    deadline: float
+    holder: str
+
+
+@dataclass
+class Batch:
+    leases: list[Lease] = field(default_factory=list)
+
+
+class DeliveryState:
+    def __init__(
+        self,
+        *,
+        ordered: bool,
+        max_delivery_attempts: int | None,
+        retry_policy: RetryPolicy | None,
+    ) -> None:
+        self.ordered = ordered
+        self.max_delivery_attempts = max_delivery_attempts
+        self.retry_policy = retry_policy
+        self._backlog: list[Pending] = []  # sorted by seq
+        self._leases: dict[str, Lease] = {}
+        self._ack_prefix = secrets.token_hex(4)
+        self._counter = itertools.count(1)
+
+    # -- configuration -------------------------------------------------------------------
+    def reconfigure(
+        self, *, max_delivery_attempts: int | None, retry_policy: RetryPolicy | None
+    ) -> None:
+        self.max_delivery_attempts = max_delivery_attempts
+        self.retry_policy = retry_policy
+
+    # -- inputs --------------------------------------------------------------------------
+    def enqueue(self, pending: Pending) -> None:
+        bisect.insort(self._backlog, pending, key=lambda item: item.seq)
+
+    def take(
+        self,
+        now: float,
+        *,
+        max_messages: int,
+        ack_deadline_s: float,
+        holder: str,
+        max_bytes: int = 0,
+    ) -> list[Lease]:
+        """Lease up to ``max_messages`` deliverable messages (and ``max_bytes`` if > 0)."""
+        taken: list[Lease] = []
+        if max_messages <= 0:
+            return taken
+        blocked = self._keys_in_flight() if self.ordered else set()
+        total_bytes = 0
+        remaining: list[Pending] = []
+        for pending in self._backlog:
+            key = pending.ordering_key if self.ordered else ""
+            deliverable = (
+                len(taken) < max_messages
+                and pending.available_at <= now
+                and key not in blocked
+                and (max_bytes <= 0 or not taken or total_bytes + pending.size <= max_bytes)
+            )
+            if not deliverable:
+                remaining.append(pending)
+                if key:
+                    # A later message of this key must wait for this one.
+                    blocked.add(key)
+                continue
+            pending.attempts += 1
+            lease = Lease(self._new_ack_id(), pending, now + ack_deadline_s, holder)
+            self._leases[lease.ack_id] = lease
+            taken.append(lease)
+            total_bytes += pending.size
+        self._backlog = remaining
+        return taken
+
+    def acknowledge(self, ack_ids: Iterable[str]) -> int:
+        """Drop the leases; unknown or expired ack ids are ignored, as without exactly-once."""
+        done = 0
+        for ack_id in ack_ids:
+            if self._leases.pop(ack_id, None) is not None:
+                done += 1
+        return done
+
+    def modify_deadline(
+        self,
+        ack_ids: Iterable[str],
+        seconds: float,
+        now: float,
+        *,
+        fallback_retry: RetryPolicy | None = None,
+    ) -> list[Pending]:
+        """Extend leases, or nack them when ``seconds`` is 0. Returns messages to dead-letter.
+
+        ``fallback_retry`` is the backoff used when the subscription has no retry policy
+        (push deliveries back off even then).
+        """
+        if seconds <= 0:
+            return self._release([a for a in ack_ids if a in self._leases], now, fallback_retry)
+        for ack_id in ack_ids:
+            lease = self._leases.get(ack_id)
+            if lease is not None:
+                lease.deadline = now + seconds
+        return []
+
+    def expire(self, now: float) -> list[Pending]:
+        """Return leases past their deadline to the backlog; returns messages to dead-letter."""
+        expired = [ack_id for ack_id, lease in self._leases.items() if lease.deadline <= now]
+        return self._release(expired, now)
+
+    # -- observations --------------------------------------------------------------------
+    def outstanding(self, holder: str) -> tuple[int, int]:
+        """Messages and bytes leased to ``holder`` and not yet acked/nacked/expired."""
+        count = 0
+        size = 0
+        for lease in self._leases.values():
+            if lease.holder == holder:
+                count += 1
+                size += lease.pending.size
+        return count, size
+
+    def next_event(self, now: float) -> float | None:
+        """The earliest future moment at which something becomes deliverable or expires."""
+        moments = [lease.deadline for lease in self._leases.values()]
+        moments.extend(p.available_at for p in self._backlog if p.available_at > now)
+        return min(moments) if moments else None
+
+    def has_deliverable(self, now: float) -> bool:
+        blocked = self._keys_in_flight() if self.ordered else set()
+        return any(
+            p.available_at <= now and not (self.ordered and p.ordering_key in blocked)
+            for p in self._backlog
+        )
+
+    @property
+    def backlog_size(self) -> int:
+        return len(self._backlog)
+
+    @property
+    def lease_count(self) -> int:
+        return len(self._leases)
+
+    # -- internals -----------------------------------------------------------------------
+    def _new_ack_id(self) -> str:
+        return f"{self._ack_prefix}-{next(self._counter)}"
+
+    def _keys_in_flight(self) -> set[str]:
+        return {lease.pending.ordering_key for lease in self._leases.values() if lease.pending.ordering_key}
+
+    def _release(
+        self, ack_ids: list[str], now: float, fallback_retry: RetryPolicy | None = None
+    ) -> list[Pending]:
+        policy = self.retry_policy or fallback_retry
+        released = [self._leases.pop(ack_id) for ack_id in ack_ids]
+        if self.ordered:
+            released.extend(self._later_leases_of_same_keys(released))
+        dead: list[Pending] = []
+        for lease in released:
+            pending = lease.pending
+            if self.max_delivery_attempts is not None and pending.attempts >= self.max_delivery_attempts:
+                dead.append(pending)
+                continue
+            delay = policy.delay(pending.attempts) if policy else 0.0
+            pending.available_at = now + delay
+            self.enqueue(pending)
+        return dead
+
+    def _later_leases_of_same_keys(self, released: list[Lease]) -> list[Lease]:
+        earliest: dict[str, int] = {}
+        for lease in released:
+            key = lease.pending.ordering_key
+            if key:
+                earliest[key] = min(earliest.get(key, lease.pending.seq), lease.pending.seq)
+        if not earliest:
+            return []
+        followers = [
+            ack_id
+            for ack_id, lease in self._leases.items()
+            if lease.pending.ordering_key in earliest
+            and lease.pending.seq > earliest[lease.pending.ordering_key]
+        ]
+        return [self._leases.pop(ack_id) for ack_id in followers]
