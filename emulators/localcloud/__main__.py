@@ -12,6 +12,7 @@ SERVICES = {
     "pubsub": "localcloud.pubsub.server",
     "tasks": "localcloud.tasks.server",
     "twilio": "localcloud.twilio.server",
+    "functions": "localcloud.functions.server",
     "up": "localcloud.up",
 }
 

@@ -1,0 +1,115 @@
+"""``python -m localcloud functions``: serve ``functions/main.py`` like the Firebase functions emulator.
+
+URLs follow the emulator's convention ``/<project>/<region>/<function>/<path>``; the function sees
+``/<path>``. Scheduled functions also fire on their cron schedule and on demand through
+``POST /_localcloud/scheduler/<function>`` (optional JSON ``{"schedule_time": RFC 3339}``), which
+sends the same ``X-CloudScheduler-*`` headers as Cloud Scheduler.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from werkzeug.serving import make_server
+from werkzeug.test import Client
+from werkzeug.wrappers import Request, Response
+
+from localcloud.functions.discovery import Endpoint, FunctionsBundle, load_bundle
+from localcloud.functions.invoke import make_function_app
+from localcloud.functions.scheduler import Scheduler, job_name
+
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+class FunctionsHost:
+    def __init__(self, bundle: FunctionsBundle, project: str) -> None:
+        self.bundle = bundle
+        self.project = project
+        self._apps = {name: make_function_app(ep, project) for name, ep in bundle.endpoints.items()}
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        segments = path.lstrip("/").split("/", 3)
+        if path in ("", "/"):
+            return Response("Ok")(environ, start_response)
+        if path == "/__/functions.yaml":
+            return Response(self.bundle.manifest_yaml, mimetype="text/yaml")(environ, start_response)
+        if segments[0] == "_localcloud" and len(segments) >= 3 and segments[1] == "scheduler":
+            return self._run_scheduled(segments[2], Request(environ))(environ, start_response)
+        if len(segments) >= 3 and segments[0] == self.project and segments[2] in self._apps:
+            name = segments[2]
+            if segments[1] != self.bundle.endpoints[name].region:
+                return Response(f"function {name} is not in region {segments[1]}", status=404)(
+                    environ, start_response
+                )
+            prefix = "/" + "/".join(segments[:3])
+            environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + prefix
+            environ["PATH_INFO"] = "/" + (segments[3] if len(segments) > 3 else "")
+            return self._apps[name](environ, start_response)  # type: ignore[return-value]
+        return Response(f"no function at {path}", status=404)(environ, start_response)
+
+    def fire_scheduled(self, endpoint: Endpoint, schedule_time: datetime) -> int:
+        """Call a scheduled function in-process with Cloud Scheduler's headers; returns the HTTP status."""
+        client = Client(self._apps[endpoint.name])
+        response = client.post(
+            "/",
+            headers={
+                "X-CloudScheduler": "true",
+                "X-CloudScheduler-JobName": job_name(endpoint, self.project),
+                "X-CloudScheduler-ScheduleTime": schedule_time.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+            },
+        )
+        return int(response.status_code)
+
+    def _run_scheduled(self, name: str, request: Request) -> Response:
+        endpoint = self.bundle.endpoints.get(name)
+        if endpoint is None or endpoint.kind != "scheduleTrigger":
+            return Response(f"no scheduled function {name}", status=404)
+        body = json.loads(request.get_data() or b"{}")
+        raw_time = body.get("schedule_time")
+        schedule_time = datetime.fromisoformat(raw_time.replace("Z", "+00:00")) if raw_time else datetime.now(UTC)
+        status = self.fire_scheduled(endpoint, schedule_time)
+        return Response(json.dumps({"function": name, "status": status}), status=200 if status < 300 else 502,
+                        mimetype="application/json")
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m localcloud functions")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=5001)
+    parser.add_argument("--project", default="demo-salonflow")
+    parser.add_argument("--source", default="functions", help="folder with main.py")
+    parser.add_argument("--no-schedules", action="store_true", help="fire scheduled functions only on demand")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
+
+    bundle = load_bundle(Path(args.source).resolve())
+    host = FunctionsHost(bundle, args.project)
+    server = make_server(args.host, args.port, host, threaded=True)
+    scheduled = [ep for ep in bundle.endpoints.values() if ep.kind == "scheduleTrigger"]
+    scheduler = Scheduler(scheduled, host.fire_scheduled)
+    if not args.no_schedules:
+        scheduler.start()
+
+    def shut_down(signum: int, frame: object) -> None:
+        scheduler.stop()
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, shut_down)
+    signal.signal(signal.SIGINT, shut_down)
+    print(
+        f"localcloud functions ready on http://{args.host}:{server.server_port} "
+        f"({len(bundle.endpoints)} functions: {', '.join(sorted(bundle.endpoints))})",
+        flush=True,
+    )
+    server.serve_forever()
+    return 0
