@@ -19,6 +19,13 @@ from google.cloud.firestore_v1.types import document as document_types
 from google.cloud.firestore_v1.types import query as query_types
 
 from localcloud.firestore.paths import InvalidPathError, name_key, parse_field_path
+from localcloud.firestore.query_vector import (
+    NearestPlan,
+    VectorQueryError,
+    compile_find_nearest,
+    nearest,
+    with_distance,
+)
 from localcloud.firestore.values import (
     NAN_KEY,
     NULL_KEY,
@@ -113,6 +120,7 @@ class QueryPlan:
     offset: int
     limit: int | None
     projection: tuple[tuple[str, ...], ...] | None  # None: whole documents
+    find_nearest: NearestPlan | None = None
 
     def in_scope(self, parent: str, name: str) -> bool:
         prefix_length = len(parent) + 1
@@ -495,8 +503,12 @@ def _compile(query: StructuredQuery) -> QueryPlan:
         limit = query.limit.value
         if limit < 0:
             raise QueryError("Invalid query. Limit must be non-negative.")
+    find_nearest: NearestPlan | None = None
     if query.HasField("find_nearest"):
-        raise QueryError("find_nearest (vector search) is not supported by this emulator.")
+        try:
+            find_nearest = compile_find_nearest(query.find_nearest)
+        except VectorQueryError as error:
+            raise QueryError(str(error)) from None
     predicate: Predicate | None = None
     inequality_paths: list[tuple[str, ...]] = []
     if query.HasField("where"):
@@ -515,6 +527,7 @@ def _compile(query: StructuredQuery) -> QueryPlan:
         offset=query.offset,
         limit=limit,
         projection=_projection(query),
+        find_nearest=find_nearest,
     )
 
 
@@ -614,16 +627,31 @@ def project(doc: Document, paths: tuple[tuple[str, ...], ...]) -> Document:
     return projected
 
 
+def _results(
+    plan: QueryPlan, parent: str, candidates: Iterable[Document]
+) -> list[tuple[Document, float | None]]:
+    """Every stage except projection: documents in result order, with their vector distance if any."""
+    docs = _sorted_matches(plan, parent.rstrip("/"), candidates)
+    if plan.find_nearest is None:
+        return [(doc, None) for doc in docs]
+    return list(nearest(plan.find_nearest, docs))
+
+
 def execute_query(query: StructuredQuery, parent: str, candidates: Iterable[Document]) -> list[Document]:
     """Documents matching ``query`` under ``parent``, in query order, projected if the query selects fields.
 
     Unprojected results are the candidate objects themselves: callers must not mutate them.
     """
     plan = compile_query(query)
-    docs = _sorted_matches(plan, parent.rstrip("/"), candidates)
-    if plan.projection is not None:
-        paths = plan.projection
-        docs = [project(doc, paths) for doc in docs]
+    results = _results(plan, parent, candidates)
+    paths = plan.projection
+    distance_field = plan.find_nearest.result_field if plan.find_nearest is not None else None
+    docs = []
+    for doc, distance in results:
+        shaped = doc if paths is None else project(doc, paths)
+        if distance_field is not None and distance is not None:
+            shaped = with_distance(shaped, distance_field, distance)
+        docs.append(shaped)
     return docs
 
 
@@ -732,7 +760,7 @@ def execute_aggregation(
     query = _as_pb(query)
     validate_aggregation(query)
     plan = compile_query(query.structured_query)
-    docs = _sorted_matches(plan, parent.rstrip("/"), candidates)
+    docs = [doc for doc, _ in _results(plan, parent, candidates)]
     results: dict[str, Value] = {}
     for alias, aggregation in zip(aggregation_aliases(query), query.aggregations, strict=True):
         kind = aggregation.WhichOneof("operator")
