@@ -17,6 +17,7 @@ from localcloud.firestore.grpc_adapter import generic_handler
 from localcloud.firestore.http_api import HttpApi
 from localcloud.firestore.service import FirestoreService
 from localcloud.firestore.store import Store
+from localcloud.firestore.triggers import TriggerDispatcher
 
 # Listen streams each hold a worker for their lifetime; leave plenty for ordinary RPCs.
 WORKER_THREADS = 128
@@ -54,7 +55,9 @@ def main(argv: list[str]) -> int:
     )
     server.add_insecure_port(f"unix-abstract:{grpc_socket}")
     server.start()
-    front = FrontDoor(args.host, args.port, grpc_socket, HttpApi(store))
+    http_api = HttpApi(store)
+    TriggerDispatcher(store).install(http_api)
+    front = FrontDoor(args.host, args.port, grpc_socket, http_api)
     front.serve_in_background()
 
     stop = threading.Event()

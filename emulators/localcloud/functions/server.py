@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import signal
 import sys
 import threading
@@ -26,6 +27,7 @@ from werkzeug.wrappers import Request, Response
 from localcloud.functions.discovery import Endpoint, FunctionsBundle, load_bundle
 from localcloud.functions.invoke import make_function_app
 from localcloud.functions.scheduler import Scheduler, job_name
+from localcloud.functions.wiring import register_firestore_triggers, subscribe_pubsub_functions
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -89,6 +91,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--project", default="demo-salonflow")
     parser.add_argument("--source", default="functions", help="folder with main.py")
     parser.add_argument("--no-schedules", action="store_true", help="fire scheduled functions only on demand")
+    parser.add_argument("--firestore", help="HOST:PORT of the Firestore emulator to register triggers with")
+    parser.add_argument("--pubsub", help="HOST:PORT of the Pub/Sub emulator to push topics to functions")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
 
@@ -99,6 +103,12 @@ def main(argv: list[str]) -> int:
     scheduler = Scheduler(scheduled, host.fire_scheduled)
     if not args.no_schedules:
         scheduler.start()
+    base_url = f"http://{args.host}:{server.server_port}"
+    if args.firestore:
+        register_firestore_triggers(list(bundle.endpoints.values()), args.firestore, args.project, base_url)
+    if args.pubsub:
+        os.environ["PUBSUB_EMULATOR_HOST"] = args.pubsub
+        subscribe_pubsub_functions(list(bundle.endpoints.values()), args.project, base_url)
 
     def shut_down(signum: int, frame: object) -> None:
         scheduler.stop()
