@@ -1,0 +1,1 @@
+"""Firestore adapters: salon-scoped repositories (repositories.py) and governance stores (governance_*.py)."""
