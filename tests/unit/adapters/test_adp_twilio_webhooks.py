@@ -63,6 +63,7 @@ def test_an_added_parameter_fails_validation() -> None:
 def test_the_url_the_function_sees_is_not_the_url_twilio_signed() -> None:
     url, form, signature = signed("whatsapp_incoming_text")
     seen_by_function = "http://127.0.0.1:8080/webhooks/twilio/incoming"
+    assert validate_signature(TOKEN, url, form, signature)
     assert not validate_signature(TOKEN, seen_by_function, form, signature)
 
 
