@@ -730,14 +730,14 @@ def validate_aggregation(query: StructuredAggregationQuery) -> None:
     if not query.HasField("structured_query"):
         raise QueryError("An aggregation query must contain a structured_query.")
     if not query.aggregations:
-        raise QueryError("Invalid aggregation query. At least one aggregation is required.")
+        raise QueryError("Aggregations can not be empty.")
     if len(query.aggregations) > MAX_AGGREGATIONS:
         raise QueryError(f"Invalid aggregation query. At most {MAX_AGGREGATIONS} aggregations are allowed.")
     aliases = aggregation_aliases(query)
     seen: set[str] = set()
     for alias in aliases:
         if alias in seen:
-            raise QueryError(f"Duplicate alias '{alias}' in aggregation query.")
+            raise QueryError(f"Aggregation aliases contain duplicate alias {alias}.")
         seen.add(alias)
     for aggregation in query.aggregations:
         kind = aggregation.WhichOneof("operator")

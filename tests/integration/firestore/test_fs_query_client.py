@@ -10,6 +10,7 @@ from google.api_core.exceptions import InvalidArgument
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import And, FieldFilter, Or
 from google.cloud.firestore_v1.base_vector_query import DistanceMeasure
+from google.cloud.firestore_v1.field_path import FieldPath
 from google.cloud.firestore_v1.vector import Vector
 
 pytestmark = pytest.mark.integration
@@ -283,3 +284,97 @@ async def test_the_async_client_runs_the_same_queries(firestore_client: Client) 
         assert count[0][0].value == 5
     finally:
         client.close()
+
+
+def test_duplicate_and_empty_aggregations_are_invalid_arguments(firestore_client: Client) -> None:
+    from google.cloud.firestore_v1.aggregation import AggregationQuery
+
+    staff = seed(firestore_client, "staff", STAFF)
+    with pytest.raises(InvalidArgument, match="Aggregation aliases contain duplicate alias"):
+        staff.count(alias="total").count(alias="total").get()
+    with pytest.raises(InvalidArgument, match="Aggregations can not be empty"):
+        AggregationQuery(staff.limit(10)).get()
+
+
+def test_count_after_a_snapshot_cursor_skips_the_earlier_documents(firestore_client: Client) -> None:
+    staff = seed(firestore_client, "staff", STAFF)
+    query = staff.where(filter=FieldFilter("city", "in", ["Pune", "Mumbai"]))
+    second = query.get()[1]
+    assert query.start_at(second).count(alias="rest").get()[0][0].value == 3
+    assert query.start_after(second).avg("years").get()[0][0].value == pytest.approx((9 + 4) / 2)
+
+
+PHILOSOPHERS = {
+    "Socrates": {
+        "pets": ["Scruffy", "Snowflake"],
+        "hobbies": ["pontificating", "journaling"],
+        "philosophers": ["Aristotle", "Plato"],
+    },
+    "Aristotle": {"pets": ["Floof-Boy", "Doggy-Dog"], "hobbies": ["questioning-stuff", "meditation"]},
+    "Plato": {"pets": ["Cuddles", "Sergeant-Puppers"], "hobbies": ["abstraction", "hypotheticals"]},
+}
+
+
+def test_recursive_queries_return_documents_and_descendants_in_name_order(firestore_client: Client) -> None:
+    root = firestore_client.collection("philosophers")
+    for name, subcollections in PHILOSOPHERS.items():
+        root.document(name).set({"name": name})
+        for sub, children in subcollections.items():
+            for child in children:
+                root.document(name).collection(sub).document(child).set({"name": child})
+    firestore_client.collection("philosophers-x").document("Zeno").set({"name": "Zeno"})
+    assert ids(root.recursive().get()) == [
+        "Aristotle", "meditation", "questioning-stuff", "Doggy-Dog", "Floof-Boy",
+        "Plato", "abstraction", "hypotheticals", "Cuddles", "Sergeant-Puppers",
+        "Socrates", "journaling", "pontificating", "Scruffy", "Snowflake", "Aristotle", "Plato",
+    ]  # fmt: skip
+    assert ids(root.document("Aristotle").collection("pets").recursive().get()) == ["Doggy-Dog", "Floof-Boy"]
+    chunks = [ids(chunk) for chunk in root.recursive()._chunkify(7)]
+    assert [len(chunk) for chunk in chunks] == [7, 7, 3]
+
+
+def test_collection_group_cursors_and_filters_on_arbitrary_document_paths(firestore_client: Client) -> None:
+    paths = [
+        "a/a/cg/cg-doc1",
+        "a/b/a/b/cg/cg-doc2",
+        "a/b/cg/cg-doc3",
+        "a/b/c/d/cg/cg-doc4",
+        "a/c/cg/cg-doc5",
+        "cg/cg-doc6",
+        "a/b/nope/nope",
+    ]
+    batch = firestore_client.batch()
+    for path in paths:
+        batch.set(firestore_client.document(path), {"x": path})
+    batch.commit()
+    group = firestore_client.collection_group("cg").order_by("__name__")
+    doc = firestore_client.document
+    assert ids(group.start_at([doc("a/b")]).end_at([doc("a/b0")]).stream()) == [  # segment order: a < c < cg
+        "cg-doc2",
+        "cg-doc4",
+        "cg-doc3",
+    ]
+    assert ids(group.start_after([doc("a/b")]).end_before([doc("a/b/cg/cg-doc3")]).stream()) == [
+        "cg-doc2",
+        "cg-doc4",
+    ]
+    name = FieldPath.document_id()
+    filtered = firestore_client.collection_group("cg").where(filter=FieldFilter(name, ">=", doc("a/b")))
+    assert ids(filtered.where(filter=FieldFilter(name, "<=", doc("a/b0"))).stream()) == [
+        "cg-doc2",
+        "cg-doc4",
+        "cg-doc3",
+    ]
+
+
+def test_queries_on_a_named_database_see_only_that_database(firestore_client: Client) -> None:
+    seed(firestore_client, "staff", STAFF)
+    other = firestore.Client(project=firestore_client.project, database="branch-2")
+    try:
+        for doc_id in list(ids(other.collection("staff").stream())):
+            other.collection("staff").document(doc_id).delete()
+        other.collection("staff").document("zoya").set({"years": 3})
+        assert ids(other.collection("staff").where(filter=FieldFilter("years", ">", 0)).stream()) == ["zoya"]
+        assert other.collection("staff").count().get()[0][0].value == 1
+    finally:
+        other.close()

@@ -113,12 +113,12 @@ def test_unnamed_aggregations_get_field_n_aliases_in_order() -> None:
 
 
 def test_duplicate_aliases_are_rejected() -> None:
-    with pytest.raises(QueryError, match="Duplicate alias"):
+    with pytest.raises(QueryError, match="Aggregation aliases contain duplicate alias x"):
         results(aggregation(None, ("count", "x", None), ("sum", "x", "n")))
 
 
 def test_an_empty_aggregation_list_is_rejected() -> None:
-    with pytest.raises(QueryError, match="At least one aggregation"):
+    with pytest.raises(QueryError, match="Aggregations can not be empty"):
         results(aggregation(None))
 
 
