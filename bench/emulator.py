@@ -48,7 +48,7 @@ def rss_mb(pid: int) -> float:
     raise RuntimeError("no VmRSS")
 
 
-def rate(operation: Callable[[int], None], seconds: float) -> float:
+def rate(operation: Callable[[int], object], seconds: float) -> float:
     count = 0
     started = time.perf_counter()
     deadline = started + seconds
