@@ -134,7 +134,9 @@ class Broker:
                 raise invalid_argument("The update_mask in the UpdateTopicRequest must be set.")
             for path in paths:
                 if path not in ("labels", "message_retention_duration", "message_storage_policy"):
-                    raise invalid_argument(f"Invalid update_mask provided in the UpdateTopicRequest: '{path}'")
+                    raise invalid_argument(
+                        f"Invalid update_mask provided in the UpdateTopicRequest: '{path}'"
+                    )
                 stored.ClearField(path)
                 if path == "labels":
                     stored.labels.update(topic.labels)
@@ -353,19 +355,24 @@ class Broker:
                 return
             if request.stream_ack_deadline_seconds:
                 stream.ack_deadline_s = min(
-                    MAX_STREAM_ACK_DEADLINE_S, max(MIN_STREAM_ACK_DEADLINE_S, request.stream_ack_deadline_seconds)
+                    MAX_STREAM_ACK_DEADLINE_S,
+                    max(MIN_STREAM_ACK_DEADLINE_S, request.stream_ack_deadline_seconds),
                 )
             if request.ack_ids:
                 record.delivery.acknowledge(request.ack_ids)
             if len(request.modify_deadline_ack_ids) != len(request.modify_deadline_seconds):
                 return
             now = self.now()
-            for ack_id, seconds in zip(request.modify_deadline_ack_ids, request.modify_deadline_seconds, strict=True):
+            for ack_id, seconds in zip(
+                request.modify_deadline_ack_ids, request.modify_deadline_seconds, strict=True
+            ):
                 dead = record.delivery.modify_deadline([ack_id], seconds, now)
                 self._dead_letter_locked(record, dead)
             self._cond.notify_all()
 
-    def next_stream_batch(self, stream: Stream, is_open: Callable[[], bool], wait_cap_s: float) -> list[Any] | None:
+    def next_stream_batch(
+        self, stream: Stream, is_open: Callable[[], bool], wait_cap_s: float
+    ) -> list[Any] | None:
         """Block until messages can be sent on ``stream``; ``None`` once its subscription is gone."""
         deadline = self.now() + wait_cap_s
         with self._cond:
@@ -396,7 +403,9 @@ class Broker:
             self._cond.notify_all()
 
     # ------------------------------------------------------------------ push
-    def next_push_deliveries(self, in_flight: Callable[[str], int], per_subscription: int, wait_cap_s: float) -> list[PushDelivery]:
+    def next_push_deliveries(
+        self, in_flight: Callable[[str], int], per_subscription: int, wait_cap_s: float
+    ) -> list[PushDelivery]:
         """Block until some push subscription has a message to deliver (or ``wait_cap_s``)."""
         deadline = self.now() + wait_cap_s
         with self._cond:
@@ -548,7 +557,9 @@ class Broker:
 
 def _validate_message(message: Any) -> None:
     if not message.data and not message.attributes:
-        raise invalid_argument("Some messages are empty: a message must contain data or at least one attribute.")
+        raise invalid_argument(
+            "Some messages are empty: a message must contain data or at least one attribute."
+        )
     for key, value in message.attributes.items():
         if not key or len(key.encode()) > MAX_ATTRIBUTE_KEY_BYTES:
             raise invalid_argument(f"Invalid attribute key: '{key}'.")

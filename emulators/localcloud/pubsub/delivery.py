@@ -85,9 +85,7 @@ class DeliveryState:
         self._counter = itertools.count(1)
 
     # -- configuration -------------------------------------------------------------------
-    def reconfigure(
-        self, *, max_delivery_attempts: int | None, retry_policy: RetryPolicy | None
-    ) -> None:
+    def reconfigure(self, *, max_delivery_attempts: int | None, retry_policy: RetryPolicy | None) -> None:
         self.max_delivery_attempts = max_delivery_attempts
         self.retry_policy = retry_policy
 
@@ -187,8 +185,7 @@ class DeliveryState:
     def has_deliverable(self, now: float) -> bool:
         blocked = self._keys_in_flight() if self.ordered else set()
         return any(
-            p.available_at <= now and not (self.ordered and p.ordering_key in blocked)
-            for p in self._backlog
+            p.available_at <= now and not (self.ordered and p.ordering_key in blocked) for p in self._backlog
         )
 
     @property

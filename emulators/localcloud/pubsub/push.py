@@ -60,7 +60,9 @@ def build_request(subscription: Any, received: Any, *, topic: str, now: datetime
     push_config = subscription.push_config
     endpoint = push_config.push_endpoint
     message = received.message
-    headers: dict[str, str] = {"User-Agent": "APIs-Google; (+https://developers.google.com/webmasters/APIs-Google.html)"}
+    headers: dict[str, str] = {
+        "User-Agent": "APIs-Google; (+https://developers.google.com/webmasters/APIs-Google.html)"
+    }
     if push_config.HasField("oidc_token") and push_config.oidc_token.service_account_email:
         token = push_config.oidc_token
         headers["Authorization"] = "Bearer " + unsigned_id_token(
@@ -103,7 +105,9 @@ def build_request(subscription: Any, received: Any, *, topic: str, now: datetime
 
 def send(request: HttpRequest, timeout_s: float) -> int:
     """POST ``request``; the HTTP status, or 0 when no answer came."""
-    http_request = urllib.request.Request(request.url, data=request.body, headers=request.headers, method="POST")
+    http_request = urllib.request.Request(
+        request.url, data=request.body, headers=request.headers, method="POST"
+    )
     try:
         with urllib.request.urlopen(http_request, timeout=timeout_s) as response:
             response.read()

@@ -50,7 +50,9 @@ class PubSubService:
         return _pb(ps.ListTopicsResponse)(topics=topics, next_page_token=token)
 
     def list_topic_subscriptions(self, request: Any, _context: grpc.ServicerContext) -> Any:
-        subs, token = self.broker.list_topic_subscriptions(request.topic, request.page_size, request.page_token)
+        subs, token = self.broker.list_topic_subscriptions(
+            request.topic, request.page_size, request.page_token
+        )
         return _pb(ps.ListTopicSubscriptionsResponse)(subscriptions=subs, next_page_token=token)
 
     def list_topic_snapshots(self, request: Any, _context: grpc.ServicerContext) -> Any:
@@ -104,8 +106,12 @@ class PubSubService:
             first = next(requests)
         except StopIteration:
             return
-        if first.modify_deadline_ack_ids and len(first.modify_deadline_ack_ids) != len(first.modify_deadline_seconds):
-            raise invalid_argument("modify_deadline_ack_ids and modify_deadline_seconds must have the same length.")
+        if first.modify_deadline_ack_ids and len(first.modify_deadline_ack_ids) != len(
+            first.modify_deadline_seconds
+        ):
+            raise invalid_argument(
+                "modify_deadline_ack_ids and modify_deadline_seconds must have the same length."
+            )
         stream = self.broker.open_stream(first)
         reader_done = threading.Event()
 
@@ -142,7 +148,9 @@ class PubSubService:
                 if not is_open() or self.broker.stopped:
                     return
                 if batch:
-                    yield _pb(ps.StreamingPullResponse)(received_messages=batch, subscription_properties=properties)
+                    yield _pb(ps.StreamingPullResponse)(
+                        received_messages=batch, subscription_properties=properties
+                    )
         finally:
             self.broker.close_stream(stream)
 
@@ -159,14 +167,18 @@ class PubSubService:
                 _pb(ps.ListTopicSubscriptionsResponse),
             ),
             "ListTopicSnapshots": unary(
-                self.list_topic_snapshots, _pb(ps.ListTopicSnapshotsRequest), _pb(ps.ListTopicSnapshotsResponse)
+                self.list_topic_snapshots,
+                _pb(ps.ListTopicSnapshotsRequest),
+                _pb(ps.ListTopicSnapshotsResponse),
             ),
             "DeleteTopic": unary(self.delete_topic, _pb(ps.DeleteTopicRequest), EMPTY),
             "Publish": unary(self.publish, _pb(ps.PublishRequest), _pb(ps.PublishResponse)),
         }
         subscriber = {
             "CreateSubscription": unary(self.create_subscription, _pb(ps.Subscription), _pb(ps.Subscription)),
-            "GetSubscription": unary(self.get_subscription, _pb(ps.GetSubscriptionRequest), _pb(ps.Subscription)),
+            "GetSubscription": unary(
+                self.get_subscription, _pb(ps.GetSubscriptionRequest), _pb(ps.Subscription)
+            ),
             "UpdateSubscription": unary(
                 self.update_subscription, _pb(ps.UpdateSubscriptionRequest), _pb(ps.Subscription)
             ),

@@ -71,7 +71,9 @@ def build_attempt(
             audience=token.audience or request.url, email=token.service_account_email, now=now
         )
     elif request.HasField("oauth_token") and request.oauth_token.service_account_email:
-        headers["Authorization"] = "Bearer " + oidc.opaque_access_token(request.oauth_token.service_account_email)
+        headers["Authorization"] = "Bearer " + oidc.opaque_access_token(
+            request.oauth_token.service_account_email
+        )
     return Attempt(method, request.url, headers, body)
 
 
@@ -85,7 +87,9 @@ _OPENER = urllib.request.build_opener(_NoRedirect)
 
 
 def send(attempt: Attempt, timeout_s: float) -> Outcome:
-    request = urllib.request.Request(attempt.url, data=attempt.body, headers=attempt.headers, method=attempt.method)
+    request = urllib.request.Request(
+        attempt.url, data=attempt.body, headers=attempt.headers, method=attempt.method
+    )
     try:
         with _OPENER.open(request, timeout=timeout_s) as response:
             response.read()

@@ -8,7 +8,9 @@ from localcloud.pubsub.rpc import RpcError, already_exists, failed_precondition,
 
 _PARENT = re.compile(r"^projects/(?P<project>[a-z0-9:.\-]+)/locations/(?P<location>[a-z0-9\-]+)$")
 _QUEUE = re.compile(r"^(?P<parent>projects/[^/]+/locations/[^/]+)/queues/(?P<id>[A-Za-z0-9\-]{1,100})$")
-_TASK = re.compile(r"^(?P<queue>projects/[^/]+/locations/[^/]+/queues/[^/]+)/tasks/(?P<id>[A-Za-z0-9_\-]{1,500})$")
+_TASK = re.compile(
+    r"^(?P<queue>projects/[^/]+/locations/[^/]+/queues/[^/]+)/tasks/(?P<id>[A-Za-z0-9_\-]{1,500})$"
+)
 
 
 def short_id(name: str) -> str:
@@ -56,7 +58,9 @@ def queue_recently_deleted() -> RpcError:
 
 
 def queue_name_reserved() -> RpcError:
-    return failed_precondition("The queue cannot be created because a queue with this name existed too recently.")
+    return failed_precondition(
+        "The queue cannot be created because a queue with this name existed too recently."
+    )
 
 
 def task_recently_existed() -> RpcError:

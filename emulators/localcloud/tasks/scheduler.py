@@ -163,7 +163,8 @@ class TaskQueues:
             found = sorted(
                 name
                 for name, record in self._queues.items()
-                if names.parent_of_queue(name) == parent and (wanted_state is None or record.queue.state == wanted_state)
+                if names.parent_of_queue(name) == parent
+                and (wanted_state is None or record.queue.state == wanted_state)
             )
             chunk, next_token = _page(found, page_size, token)
             return [self._copy(self._queues[n].queue) for n in chunk], next_token
@@ -278,7 +279,9 @@ class TaskQueues:
             task_record = self._task(name)
             queue_record = self._queues[names.queue_of_task(name)]
             if not task_record.running:
-                launch = self._start_attempt(queue_record, task_record, self._now_s(), counts_toward_limits=False)
+                launch = self._start_attempt(
+                    queue_record, task_record, self._now_s(), counts_toward_limits=False
+                )
                 self._pool.submit(self._run_attempt, launch, False)
             return _render(task_record.task, view)
 
@@ -306,7 +309,9 @@ class TaskQueues:
         for record in self._queues.values():
             if record.queue.state != RUNNING:
                 continue
-            waiting = sorted((t for t in record.tasks.values() if not t.running), key=lambda t: (t.eta_s, t.seq))
+            waiting = sorted(
+                (t for t in record.tasks.values() if not t.running), key=lambda t: (t.eta_s, t.seq)
+            )
             for task_record in waiting:
                 if task_record.eta_s > now:
                     consider(task_record.eta_s)
@@ -421,13 +426,17 @@ class TaskQueues:
     @staticmethod
     def _validate_new_task(task: Any) -> None:
         if task.HasField("app_engine_http_request"):
-            raise invalid_argument("App Engine tasks are not supported by the localcloud emulator; use http_request.")
+            raise invalid_argument(
+                "App Engine tasks are not supported by the localcloud emulator; use http_request."
+            )
         if not task.HasField("http_request"):
             raise invalid_argument("Task.http_request must be set.")
         request = task.http_request
         url = urlparse(request.url)
         if url.scheme not in ("http", "https") or not url.netloc:
-            raise invalid_argument(f"HttpRequest.url must be an absolute http or https URL, got '{request.url}'.")
+            raise invalid_argument(
+                f"HttpRequest.url must be an absolute http or https URL, got '{request.url}'."
+            )
         method = request.http_method or int(target.HttpMethod.POST)
         if request.body and method not in BODY_METHODS:
             raise invalid_argument("HttpRequest.body can only be set for POST, PUT and PATCH requests.")
@@ -475,7 +484,9 @@ def _parse_state_filter(text: str) -> int | None:
         return None
     match = re.fullmatch(r"\s*state\s*[:=]\s*(RUNNING|PAUSED|DISABLED)\s*", text)
     if match is None:
-        raise invalid_argument(f"Unsupported filter: '{text}'. Only 'state: RUNNING|PAUSED|DISABLED' is supported.")
+        raise invalid_argument(
+            f"Unsupported filter: '{text}'. Only 'state: RUNNING|PAUSED|DISABLED' is supported."
+        )
     return int(getattr(queue_types.Queue.State, match.group(1)))
 
 

@@ -25,7 +25,9 @@ class CloudTasksService:
         self.queues = queues
 
     def list_queues(self, request: Any, _context: grpc.ServicerContext) -> Any:
-        found, token = self.queues.list_queues(request.parent, request.filter, request.page_size, request.page_token)
+        found, token = self.queues.list_queues(
+            request.parent, request.filter, request.page_size, request.page_token
+        )
         return _pb(ct.ListQueuesResponse)(queues=found, next_page_token=token)
 
     def get_queue(self, request: Any, _context: grpc.ServicerContext) -> Any:
