@@ -213,7 +213,7 @@ class TaskQueue(Protocol):
 
 class PushOutcomeKind(enum.StrEnum):
     SENT = "sent"
-    INVALID_TOKEN = "invalid_token"  # the device token is dead: remove it, don't retry
+    INVALID_TOKEN = "invalid_token"  # the device registration is dead: remove it, don't retry
     RETRY_LATER = "retry_later"  # quota / unavailable / internal: safe to retry
     FAILED = "failed"  # bad request or configuration: fix, don't retry
 
@@ -236,6 +236,6 @@ class PushNotification:
 
 @runtime_checkable
 class PushNotifier(Protocol):
-    def send_to_device(self, token: str, notification: PushNotification) -> PushResult: ...
+    def send_to_device(self, device_id: str, notification: PushNotification) -> PushResult: ...
 
     def send_to_topic(self, topic: str, notification: PushNotification) -> PushResult: ...
