@@ -496,6 +496,10 @@ def _compile(query: StructuredQuery) -> QueryPlan:
     if len(query.from_) != 1:
         raise QueryError("A query must have exactly one collection selector (from).")
     selector = query.from_[0]
+    if "/" in selector.collection_id:
+        raise QueryError(
+            f"Invalid collection_id {selector.collection_id!r}: a collection id cannot contain '/'."
+        )
     if query.offset < 0:
         raise QueryError("Invalid query. Offset must be non-negative.")
     limit: int | None = None

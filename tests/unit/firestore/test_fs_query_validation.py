@@ -139,3 +139,7 @@ def test_a_query_needs_exactly_one_collection_selector() -> None:
     rejected(query, "exactly one collection selector")
     del query.from_[:]
     rejected(query, "exactly one collection selector")
+
+
+def test_a_collection_id_cannot_be_a_path() -> None:
+    rejected(make_query("a/b/c"), "cannot contain '/'")
