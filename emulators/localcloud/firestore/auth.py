@@ -78,11 +78,22 @@ class Access:
     request_resource: Any | None = None  # Document as it would be after a write
     query: Any | None = None  # StructuredQuery for ``list``
     time_micros: int = 0
+    # Documents before (``get``) and after the pending commit (``get_after``), by full name.
+    data: DataLookup | None = None
+
+
+class DataLookup(Protocol):
+    def get(self, name: str) -> Any | None: ...
+
+    def get_after(self, name: str) -> Any | None: ...
+
+
+PERMISSION_DENIED_MESSAGE = "Missing or insufficient permissions."
 
 
 class Authorizer(Protocol):
     def authorize(self, access: Access) -> None:
-        """Return to allow; raise ``errors.FirestoreError('PERMISSION_DENIED', ...)`` to deny."""
+        """Return to allow; raise ``errors.FirestoreError("PERMISSION_DENIED", PERMISSION_DENIED_MESSAGE)``."""
 
 
 class AllowAll:

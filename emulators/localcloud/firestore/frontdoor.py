@@ -40,6 +40,7 @@ class FrontDoor:
         self._grpc_socket = grpc_socket  # abstract unix socket name, without the leading NUL
         self._http = http
         self._listener = socket.create_server((host, port), reuse_port=False, backlog=256)
+        self.port: int = self._listener.getsockname()[1]  # the real port when 0 asked for any
         self._closed = threading.Event()
 
     def serve_in_background(self) -> None:

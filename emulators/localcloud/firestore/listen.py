@@ -184,7 +184,7 @@ class ListenSession:
             names = frozenset(spec.documents.documents)
             for name in names:
                 validate_document_name(name, self._database)
-                self._service._authorize(self._caller, "get", self._database, name)
+                self._service.authorize(self._caller, "get", self._database, name)
             return _Target(target_id, names=names, once=spec.once)
         if kind == "query":
             parent = spec.query.parent
@@ -195,7 +195,7 @@ class ListenSession:
                 query_engine.validate_query(query)
             except query_engine.QueryError as exc:
                 raise errors.invalid_argument(str(exc)) from exc
-            self._service._authorize(self._caller, "list", self._database, parent, query=query)
+            self._service.authorize(self._caller, "list", self._database, parent, query=query)
             return _Target(target_id, parent=parent, query=query, once=spec.once)
         raise errors.invalid_argument("A target needs documents or a query.")
 

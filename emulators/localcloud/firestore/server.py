@@ -17,10 +17,41 @@ from localcloud.firestore.grpc_adapter import generic_handler
 from localcloud.firestore.http_api import HttpApi
 from localcloud.firestore.service import FirestoreService
 from localcloud.firestore.store import Store
-from localcloud.firestore.triggers import TriggerDispatcher
 
 # Listen streams each hold a worker for their lifetime; leave plenty for ordinary RPCs.
 WORKER_THREADS = 128
+_instances = 0
+
+
+class Emulator:
+    """The whole server (store, gRPC service, HTTP extras) on one port; usable in-process too."""
+
+    def __init__(
+        self, host: str, port: int, *, store: Store | None = None, authorizer: Authorizer | None = None
+    ) -> None:
+        global _instances
+        _instances += 1
+        self.store = store or Store()
+        self.service = FirestoreService(self.store, authorizer)
+        self.http = HttpApi(self.store)
+        self._grpc_socket = f"localcloud-firestore-{os.getpid()}-{port}-{_instances}"
+        self._grpc = grpc.server(
+            futures.ThreadPoolExecutor(max_workers=WORKER_THREADS, thread_name_prefix="rpc"),
+            handlers=[generic_handler(self.service)],
+            options=[("grpc.max_receive_message_length", 64 * 1024 * 1024)],
+        )
+        self._grpc.add_insecure_port(f"unix-abstract:{self._grpc_socket}")
+        self._front = FrontDoor(host, port, self._grpc_socket, self.http)
+        self.host = host
+        self.port = self._front.port
+
+    def start(self) -> None:
+        self._grpc.start()
+        self._front.serve_in_background()
+
+    def stop(self, grace_s: float = 1.0) -> None:
+        self._front.close()
+        self._grpc.stop(grace=grace_s).wait()
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -43,29 +74,18 @@ def make_authorizer(rules_path: str | None) -> Authorizer:
 
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
-    store = Store(lock_timeout_s=args.lock_timeout)
-    service = FirestoreService(store, make_authorizer(args.rules))
-
-    grpc_socket = f"localcloud-firestore-{os.getpid()}-{args.port}"
-    server = grpc.server(
-        futures.ThreadPoolExecutor(max_workers=WORKER_THREADS, thread_name_prefix="rpc"),
-        handlers=[generic_handler(service)],
-        options=[("grpc.max_receive_message_length", 64 * 1024 * 1024), ("grpc.so_reuseport", 0)],
-        maximum_concurrent_rpcs=None,
+    emulator = Emulator(
+        args.host,
+        args.port,
+        store=Store(lock_timeout_s=args.lock_timeout),
+        authorizer=make_authorizer(args.rules),
     )
-    server.add_insecure_port(f"unix-abstract:{grpc_socket}")
-    server.start()
-    http_api = HttpApi(store)
-    TriggerDispatcher(store).install(http_api)
-    front = FrontDoor(args.host, args.port, grpc_socket, http_api)
-    front.serve_in_background()
-
+    emulator.start()
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
-    print(f"localcloud firestore ready on {args.host}:{args.port} (project {args.project})", flush=True)
+    print(f"localcloud firestore ready on {args.host}:{emulator.port} (project {args.project})", flush=True)
     while not stop.wait(0.5):
         pass
-    front.close()
-    server.stop(grace=1).wait()
+    emulator.stop()
     return 0

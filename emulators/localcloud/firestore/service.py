@@ -10,13 +10,20 @@ import base64
 import binascii
 import random
 import string
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from localcloud.firestore import errors, fieldpaths, protos
 from localcloud.firestore import query as query_engine
 from localcloud.firestore.auth import Access, AllowAll, Authorizer, Caller, Method
-from localcloud.firestore.store import ReadView, Store, validate_document_name
+from localcloud.firestore.store import (
+    DocumentLookup,
+    ReadView,
+    Store,
+    WriteAccess,
+    WriteCheck,
+    validate_document_name,
+)
 from localcloud.firestore.timeutil import fill_timestamp, to_micros
 
 _AUTO_ID_ALPHABET = string.ascii_letters + string.digits
@@ -83,23 +90,47 @@ class FirestoreService:
     # ------------------------------------------------------------------------------------------
     # Access
 
-    def _authorize(self, caller: Caller, method: Method, database: str, path: str, **details: Any) -> None:
+    def set_authorizer(self, authorizer: Authorizer | None) -> None:
+        """Swap the access decision at runtime (e.g. when new security rules are loaded)."""
+        self._authorizer = None if authorizer is None or isinstance(authorizer, AllowAll) else authorizer
+
+    def authorize(self, caller: Caller, method: Method, database: str, path: str, **details: Any) -> None:
+        """Ask the authorizer about one read; admins and the allow-all authorizer skip the call."""
         if self._authorizer is not None and not caller.is_admin:
             self._authorizer.authorize(
-                Access(caller, method, database, path, time_micros=self.store.now(), **details)
+                Access(
+                    caller,
+                    method,
+                    database,
+                    path,
+                    time_micros=self.store.now(),
+                    data=self.store.lookup(database),
+                    **details,
+                )
             )
 
-    def _write_check(self, caller: Caller, database: str) -> Callable[[str, Any, Any], None] | None:
+    def _write_check(self, caller: Caller, database: str) -> WriteCheck | None:
         authorizer = self._authorizer
         if authorizer is None or caller.is_admin:
             return None
         now = self.store.now()
 
-        def check(name: str, old: Any | None, new: Any | None) -> None:
-            method: Method = "delete" if new is None else ("create" if old is None else "update")
-            authorizer.authorize(
-                Access(caller, method, database, name, resource=old, request_resource=new, time_micros=now)
-            )
+        def check(accesses: list[WriteAccess], lookup: DocumentLookup) -> None:
+            for access in accesses:
+                old, new = access.old, access.new
+                method: Method = "delete" if new is None else ("create" if old is None else "update")
+                authorizer.authorize(
+                    Access(
+                        caller,
+                        method,
+                        database,
+                        access.name,
+                        resource=old,
+                        request_resource=new,
+                        time_micros=now,
+                        data=lookup,
+                    )
+                )
 
         return check
 
@@ -139,7 +170,7 @@ class FirestoreService:
         docs, read_time = self.store.get_documents(database, names, view)
         responses = []
         for name, doc in zip(names, docs, strict=True):
-            self._authorize(caller, "get", database, name, resource=doc)
+            self.authorize(caller, "get", database, name, resource=doc)
             response = protos.BatchGetDocumentsResponse()
             if doc is None:
                 response.missing = name
@@ -159,7 +190,7 @@ class FirestoreService:
         mask = _mask_paths(request)
         view, _ = self._view(database, request)
         (doc,), _read_time = self.store.get_documents(database, [request.name], view)
-        self._authorize(caller, "get", database, request.name, resource=doc)
+        self.authorize(caller, "get", database, request.name, resource=doc)
         if doc is None:
             raise errors.not_found(f'Document "{request.name}" not found.')
         return _masked(doc, mask)
@@ -171,7 +202,7 @@ class FirestoreService:
             query_engine.validate_query(query)
         except query_engine.QueryError as exc:
             raise errors.invalid_argument(str(exc)) from exc
-        self._authorize(caller, "list", database, _list_path(request.parent, query), query=query)
+        self.authorize(caller, "list", database, _list_path(request.parent, query), query=query)
         view, new_txn = self._view(database, request)
         explain = request.explain_options if request.HasField("explain_options") else None
         if explain is not None and not explain.analyze:
@@ -216,7 +247,7 @@ class FirestoreService:
             query_engine.validate_query(query)
         except query_engine.QueryError as exc:
             raise errors.invalid_argument(str(exc)) from exc
-        self._authorize(caller, "list", database, _list_path(request.parent, query), query=query)
+        self.authorize(caller, "list", database, _list_path(request.parent, query), query=query)
         view, new_txn = self._view(database, request)
         try:
             fields, read_time = self.store.run_aggregation(database, request.parent, aggregation, view)
@@ -242,7 +273,7 @@ class FirestoreService:
             query_engine.validate_query(query)
         except query_engine.QueryError as exc:
             raise errors.invalid_argument(str(exc)) from exc
-        self._authorize(caller, "list", database, _list_path(request.parent, query), query=query)
+        self.authorize(caller, "list", database, _list_path(request.parent, query), query=query)
         if request.partition_count <= 0:
             raise errors.invalid_argument("partition_count must be positive.")
         return protos.PartitionQueryResponse()
@@ -254,7 +285,7 @@ class FirestoreService:
         if request.order_by and request.order_by not in ("__name__", "__name__ asc"):
             raise errors.invalid_argument("ListDocuments only supports ordering by __name__.")
         mask = _mask_paths(request)
-        self._authorize(caller, "list", database, f"{request.parent}/{request.collection_id}")
+        self.authorize(caller, "list", database, f"{request.parent}/{request.collection_id}")
         view, _ = self._view(database, request)
         docs, _read_time = self.store.list_documents(
             database, request.parent, request.collection_id, view, show_missing=request.show_missing
@@ -274,7 +305,7 @@ class FirestoreService:
 
     def list_collection_ids(self, request: Any, caller: Caller) -> Any:
         database = validate_parent(request.parent)
-        self._authorize(caller, "list", database, request.parent)
+        self.authorize(caller, "list", database, request.parent)
         view = (
             self.store.view(database, read_time=to_micros(request.read_time))
             if request.HasField("read_time")

@@ -56,9 +56,40 @@ class CommitEvent:
 
 
 Subscriber = Callable[[CommitEvent], None]
-# Called inside a commit, once per write, with (name, document before, document after); raises
-# FirestoreError (PERMISSION_DENIED) to reject the whole commit.
-WriteCheck = Callable[[str, Any | None, Any | None], None]
+
+
+@dataclass(frozen=True)
+class WriteAccess:
+    name: str
+    old: Any | None  # the document just before this write
+    new: Any | None  # the document just after this write (None: deleted or still absent)
+
+
+class DocumentLookup:
+    """Documents as they are (``get``) and as they would be after the pending commit (``get_after``).
+
+    What security rules' ``get()``/``exists()`` and ``getAfter()``/``existsAfter()`` read; names are full
+    document names. Only valid while the store lock is held (inside a check callback).
+    """
+
+    def __init__(self, db: Database, pending: dict[str, Any | None] | None = None) -> None:
+        self._db = db
+        self._pending = pending or {}
+
+    def get(self, name: str) -> Any | None:
+        versioned = self._db.docs.get(name)
+        return versioned.current if versioned is not None else None
+
+    def get_after(self, name: str) -> Any | None:
+        if name in self._pending:
+            return self._pending[name]
+        return self.get(name)
+
+
+# Called inside a commit once every write is applied (nothing is stored yet) with each write's
+# before/after and a lookup of the data before and after the whole commit; raises FirestoreError
+# (PERMISSION_DENIED) to reject the whole commit.
+WriteCheck = Callable[[list[WriteAccess], DocumentLookup], None]
 
 
 class Versioned:
@@ -213,6 +244,18 @@ class Store:
                 self._subscribers = [s for s in self._subscribers if s is not callback]
 
         return unsubscribe
+
+    def lookup(self, database: str) -> DocumentLookup:
+        """Current documents of ``database``, for an authorizer deciding a read (takes the lock per call)."""
+        store = self
+
+        class _Locked(DocumentLookup):
+            def get(self, name: str) -> Any | None:
+                with store._lock:
+                    return super().get(name)
+
+        with self._lock:
+            return _Locked(self._database(database))
 
     def stats(self, database: str) -> Stats:
         with self._lock:
@@ -564,20 +607,22 @@ class Store:
         before: dict[str, Any | None] = {}
         after: dict[str, Any | None] = {}
         results = []
+        accesses: list[WriteAccess] = []
         for write in write_list:
             name = writes.target_name(write)
             if name not in before:
                 versioned = db.docs.get(name)
                 before[name] = after[name] = versioned.current if versioned else None
             outcome = writes.apply_write(write, after[name], commit_time)
-            if check is not None:
-                check(name, after[name], outcome.new)
+            accesses.append(WriteAccess(name, after[name], outcome.new))
             after[name] = outcome.new
             result = writes.protos.WriteResult()
             if outcome.new is not None:
                 result.update_time.CopyFrom(outcome.new.update_time)
             result.transform_results.extend(outcome.transform_results)
             results.append(result)
+        if check is not None:
+            check(accesses, DocumentLookup(db, after))
         changes = [
             DocumentChange(name, before[name], after[name])
             for name in before
