@@ -1,0 +1,87 @@
+"""Applying provider status callbacks and reconciliation to ``salons/{salon_id}/outreach``.
+
+Each callback is one transaction: read the outreach, merge the status monotonically
+(``outreach_lifecycle.apply_status``), write only if something changed. Duplicates and
+stale callbacks therefore cost 1 read and 0 writes; a forward move costs 1 read + 1 write.
+Looking an outreach up by Twilio SID is one equality query on ``delivery.message_id``
+(single-field index, automatic) -- 1 read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from google.cloud import firestore
+from google.cloud.firestore_v1.base_query import FieldFilter
+
+from salonflow.adapters.firestore.governance_transactions import run_transaction
+from salonflow.governance.outreach_lifecycle import (
+    OutreachStatus,
+    OutreachView,
+    StatusUpdate,
+    apply_twilio_callback,
+    reconcile_result,
+)
+
+OUTREACH = "outreach"
+
+
+def outreach_view(data: Mapping[str, Any]) -> OutreachView:
+    raw_delivery = data.get("delivery")
+    delivery: Mapping[str, Any] = raw_delivery if isinstance(raw_delivery, Mapping) else {}
+
+    def ts(value: object) -> datetime | None:
+        return value if isinstance(value, datetime) else None
+
+    return OutreachView(
+        status=OutreachStatus(str(data.get("status", "pending"))),
+        sent_at=ts(delivery.get("sent_at")),
+        delivered_at=ts(delivery.get("delivered_at")),
+        read_at=ts(delivery.get("read_at")),
+        message_id=delivery.get("message_id"),
+        attempts=int(data.get("attempts") or 0),
+        last_attempt_at=ts(data.get("last_attempt_at")),
+    )
+
+
+class OutreachStatusStore:
+    def __init__(self, client: firestore.Client, salon_id: str) -> None:
+        self._client = client
+        self._collection = client.collection("salons", salon_id, OUTREACH)
+
+    def find_id_by_message_sid(self, sid: str) -> str | None:
+        query = self._collection.where(filter=FieldFilter("delivery.message_id", "==", sid)).limit(1)
+        for snap in query.stream():
+            return str(snap.id)
+        return None
+
+    def apply_callback(
+        self, outreach_id: str, twilio_status: str, at: datetime, error_code: str | int | None = None
+    ) -> StatusUpdate:
+        """Merge one Twilio status callback; a no-op if it is stale or a duplicate."""
+        return self._apply(
+            outreach_id, lambda view: apply_twilio_callback(view, twilio_status, at, error_code)
+        )
+
+    def apply_reconciliation(
+        self, outreach_id: str, provider_status: str | None, provider_sid: str | None, now: datetime
+    ) -> StatusUpdate:
+        return self._apply(
+            outreach_id, lambda view: reconcile_result(view, provider_status, provider_sid, now)
+        )
+
+    def _apply(self, outreach_id: str, merge: Any) -> StatusUpdate:
+        ref = self._collection.document(outreach_id)
+
+        def change(transaction: Any) -> StatusUpdate:
+            snap = ref.get(transaction=transaction)
+            if not snap.exists:
+                raise LookupError(f"outreach {outreach_id} not found")
+            update: StatusUpdate = merge(outreach_view(snap.to_dict() or {}))
+            if update.changes:
+                transaction.update(ref, update.changes)
+            return update
+
+        return run_transaction(self._client, change)
