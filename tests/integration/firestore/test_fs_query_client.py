@@ -378,3 +378,10 @@ def test_queries_on_a_named_database_see_only_that_database(firestore_client: Cl
         assert other.collection("staff").count().get()[0][0].value == 1
     finally:
         other.close()
+
+
+def test_field_paths_with_special_characters_are_quoted_by_the_client(firestore_client: Client) -> None:
+    ref = seed(firestore_client, "odd", {"x": {"price-inr": 10, "a.b": 1}, "y": {"price-inr": 20, "a.b": 2}})
+    assert ids(ref.where(filter=FieldFilter(FieldPath("price-inr").to_api_repr(), ">", 15)).stream()) == ["y"]
+    assert ids(ref.order_by(FieldPath("a.b").to_api_repr(), direction="DESCENDING").stream()) == ["y", "x"]
+    assert ref.select([FieldPath("a.b").to_api_repr()]).get()[0].to_dict() == {"a.b": 1}

@@ -270,3 +270,10 @@ def test_document_matches_checks_scope_and_filters_only() -> None:
     assert not document_matches(query, ROOT, doc("c/a", {"x": 1}))
     assert not document_matches(query, ROOT, doc("d/a", {"x": 2}))
     assert not document_matches(query, ROOT, doc("c/a/c/b", {"x": 2}))
+
+
+def test_filters_and_orders_accept_back_quoted_field_paths() -> None:
+    docs = [doc("c/a", {"a.b": 1, "a": {"b": 2}}), doc("c/b", {"a.b": 2, "a": {"b": 1}})]
+    assert ids(where(field("`a.b`", "==", 1)), docs) == ["a"]
+    assert ids(where(field("a.b", "==", 1)), docs) == ["b"]
+    assert ids(make_query(order=["-`a.b`"]), docs) == ["b", "a"]
