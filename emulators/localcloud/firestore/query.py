@@ -5,6 +5,15 @@ e.g. every document of the database) and gets back exactly what Firestore would 
 compiled once into a small plan (filters become closures over precomputed value keys) and plans are
 cached by the query's serialized bytes, so Listen can re-check a query against each changed document
 cheaply.
+
+Known differences from Google's Firestore (Standard edition):
+- No index is ever required: queries that would need a composite index simply run (as in Google's emulator).
+- Strings compare in full; Firestore only looks at the first 1,500 bytes.
+- Repeated order_by fields are ignored rather than rejected, and a kindless selector (collection_id "")
+  without all_descendants is accepted and means "any collection directly under the parent".
+- EQUAL with a null or NaN value (clients always send IS_NULL / IS_NAN instead) matches null / NaN.
+- find_nearest is an exact brute-force search over the filtered documents.
+- Error texts follow Firestore's where they are known and are descriptive elsewhere.
 """
 
 from __future__ import annotations
