@@ -122,6 +122,28 @@ def sign(auth_token: str, url: str, params: FormParams | Mapping[str, str]) -> s
     return str(RequestValidator(auth_token).compute_signature(url, form))
 
 
+def verified_form(
+    *,
+    auth_token: str,
+    public_base_url: str,
+    path: str,
+    query: str,
+    body: bytes,
+    headers: Mapping[str, str],
+) -> FormParams | None:
+    """The posted form if Twilio signed it for our public URL, else None (answer 403, change nothing).
+
+    ``path`` is the route (e.g. :data:`STATUS_PATH`) and ``query`` the query string the
+    request arrived with; the host, scheme and any path prefix come from configuration.
+    """
+    lowered = {key.lower(): value for key, value in headers.items()}
+    form = FormParams.from_body(body)
+    url = public_webhook_url(public_base_url, path, query)
+    signature = lowered.get(SIGNATURE_HEADER.lower())
+    settings = lowered.get(SIGNATURE_SETTINGS_HEADER.lower())
+    return form if validate_signature(auth_token, url, form, signature, settings) else None
+
+
 def _required(form: FormParams, name: str) -> str:
     value = form.get(name)
     if not value:

@@ -332,3 +332,37 @@ def test_a_voice_call_fetches_twiml_and_posts_the_pressed_digit_signed(
     assert (voice.call_sid, voice.digits) == (result.sid, "1")
     [call] = recorded(sandbox, "calls")
     assert call["url"] == receiver.base_url + "/voice/connect"
+
+
+def test_scripted_failures_hit_only_their_number_and_only_as_often_as_scripted(sandbox: str) -> None:
+    other = "+919812345678"
+    control(sandbox, "failures", {"to": CUSTOMER, "status": 503, "count": 2})
+    m = messenger(sandbox)
+    outcomes = [send_template(m, "http://127.0.0.1:9/unused").outcome.kind for _ in range(3)]
+    bystander = m.send_whatsapp(
+        other,
+        template=TEMPLATE,
+        body=None,
+        last_inbound_at=None,
+        now=datetime.now(UTC),
+        status_callback="http://127.0.0.1:9/unused",
+    )
+    assert outcomes == [OutcomeKind.UNKNOWN_RECONCILE, OutcomeKind.UNKNOWN_RECONCILE, OutcomeKind.SENT]
+    assert bystander.outcome.kind is OutcomeKind.SENT
+
+
+def test_the_sandbox_validates_numbers_like_twilio(sandbox: str) -> None:
+    result = messenger(sandbox).send_whatsapp(
+        "+91 98765 43210",
+        template=TEMPLATE,
+        body=None,
+        last_inbound_at=None,
+        now=datetime.now(UTC),
+        status_callback="http://127.0.0.1:9/unused",
+    )
+    assert (result.error_code, result.outcome.kind, result.outcome.reason) == (
+        21211,
+        OutcomeKind.SUPPRESSED,
+        "invalid_number",
+    )
+    assert recorded(sandbox) == []

@@ -19,6 +19,7 @@ from salonflow.adapters.twilio_webhooks import (
     sign,
     status_callback_url,
     validate_signature,
+    verified_form,
 )
 from twilio.request_validator import RequestValidator
 
@@ -167,3 +168,23 @@ def test_a_post_without_a_message_sid_is_rejected() -> None:
         parse_status_callback(FormParams.from_mapping({"MessageStatus": "sent"}))
     with pytest.raises(InvalidWebhook):
         parse_incoming_message(FormParams.from_mapping({"Body": "hi", "MessageSid": "SM1"}))
+
+
+def test_a_request_is_verified_against_the_configured_base_whatever_host_it_arrived_on() -> None:
+    params = fixture("whatsapp_status_sent")["params"]
+    query = "outreach_id=out_7Kq2&salon_id=salon_123"
+    signature = sign(TOKEN, f"{PUBLIC_BASE}{STATUS_PATH}?{query}", params)
+    body = urlencode(params).encode()
+    arguments: dict[str, Any] = {"auth_token": TOKEN, "path": STATUS_PATH, "query": query, "body": body}
+
+    form = verified_form(public_base_url=PUBLIC_BASE, headers={"x-twilio-signature": signature}, **arguments)
+    assert form is not None and form.get("MessageStatus") == "sent"
+    assert (
+        verified_form(
+            public_base_url="http://127.0.0.1:5001/p/asia-south1/webhooks",
+            headers={"X-Twilio-Signature": signature},
+            **arguments,
+        )
+        is None
+    )
+    assert verified_form(public_base_url=PUBLIC_BASE, headers={}, **arguments) is None
