@@ -16,9 +16,14 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlsplit
 
+from salonflow.adapters.twilio_errors import outcome_for_error_code
+from salonflow.ports import Outcome
+
 STATUS_PATH = "/webhooks/twilio/status"
 INCOMING_PATH = "/webhooks/twilio/incoming"
 VOICE_PATH = "/webhooks/twilio/voice"
+
+FAILED_STATUSES = frozenset({"failed", "undelivered"})
 
 SIGNATURE_HEADER = "X-Twilio-Signature"
 SIGNATURE_SETTINGS_HEADER = "X-Twilio-Webhooks-Signature-Settings"
@@ -177,6 +182,20 @@ class MessageStatusCallback:
     to: str  # E.164, channel prefix removed
     account_sid: str | None
     raw: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_failure(self) -> bool:
+        return self.status in FAILED_STATUSES
+
+    def failure_outcome(self) -> Outcome | None:
+        """What a failed/undelivered callback asks of us (None for progress statuses).
+
+        Twilio's side worked when it reports a delivery failure (there is no HTTP status
+        here), so none of these count for the circuit breaker.
+        """
+        if not self.is_failure:
+            return None
+        return outcome_for_error_code(self.error_code)
 
 
 def parse_status_callback(form: FormParams) -> MessageStatusCallback:

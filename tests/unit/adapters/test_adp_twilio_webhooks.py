@@ -21,6 +21,7 @@ from salonflow.adapters.twilio_webhooks import (
     validate_signature,
     verified_form,
 )
+from salonflow.ports import OutcomeKind
 from twilio.request_validator import RequestValidator
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "twilio"
@@ -188,3 +189,12 @@ def test_a_request_is_verified_against_the_configured_base_whatever_host_it_arri
         is None
     )
     assert verified_form(public_base_url=PUBLIC_BASE, headers={}, **arguments) is None
+
+
+def test_a_failed_callback_tells_the_caller_what_to_do_and_never_trips_the_breaker() -> None:
+    window = parse_status_callback(signed("whatsapp_status_failed_63016")[1]).failure_outcome()
+    filtered = parse_status_callback(signed("sms_status_undelivered_30007")[1]).failure_outcome()
+    assert window is not None and window.kind is OutcomeKind.RETRY_AS_TEMPLATE
+    assert filtered is not None and filtered.kind is OutcomeKind.ALERT_PAUSE_SALON
+    assert not window.counts_for_breaker and not filtered.counts_for_breaker
+    assert parse_status_callback(signed("whatsapp_status_delivered")[1]).failure_outcome() is None
