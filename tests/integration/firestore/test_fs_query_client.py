@@ -385,3 +385,38 @@ def test_field_paths_with_special_characters_are_quoted_by_the_client(firestore_
     assert ids(ref.where(filter=FieldFilter(FieldPath("price-inr").to_api_repr(), ">", 15)).stream()) == ["y"]
     assert ids(ref.order_by(FieldPath("a.b").to_api_repr(), direction="DESCENDING").stream()) == ["y", "x"]
     assert ref.select([FieldPath("a.b").to_api_repr()]).get()[0].to_dict() == {"a.b": 1}
+
+
+SORTED = {
+    "a": {"k": "a", "sort": 0},
+    "b": {"k": "b", "sort": 1},
+    "c": {"k": "c", "sort": 1},
+    "d": {"k": "d", "sort": 2},
+}
+
+
+def test_limit_to_last_flips_the_orders_and_reverses_the_results(firestore_client: Client) -> None:
+    # The Python client flips only the orders (not the cursors) for limit_to_last, so cursors are left out.
+    ref = seed(firestore_client, "sorted", SORTED)
+    assert ids(ref.order_by("sort").limit_to_last(3).get()) == ["b", "c", "d"]
+    assert ids(ref.order_by("sort", direction="DESCENDING").limit_to_last(2).get()) == ["b", "a"]
+    assert ids(ref.order_by("sort").order_by("k", direction="DESCENDING").limit_to_last(2).get()) == [
+        "b",
+        "d",
+    ]
+
+
+def test_equal_integers_and_doubles_tie_and_fall_back_to_descending_names(firestore_client: Client) -> None:
+    docs = {
+        "a": {"foo": 42},
+        "b": {"foo": 42.0},
+        "c": {"foo": 42},
+        "d": {"foo": 21},
+        "e": {"foo": 21},
+        "f": {"foo": 66},
+        "g": {"foo": 66},
+    }
+    ref = seed(firestore_client, "ties", docs)
+    query = ref.where(filter=FieldFilter("foo", ">", 21.0)).order_by("foo", direction="DESCENDING")
+    assert ids(query.stream()) == ["g", "f", "c", "b", "a"]
+    assert ids(ref.where(filter=FieldFilter("foo", "==", math.inf)).stream()) == []
