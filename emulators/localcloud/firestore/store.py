@@ -345,9 +345,29 @@ class Store:
             if txn.last_used < limit:
                 self._finish(txn)
 
-    def _lock_for_read(self, database: Database, txn: Transaction, names: Iterable[str]) -> None:
+    def _lock_for_read(self, database: Database, txn: Transaction, names: Iterable[str]) -> bool:
+        """Lock ``names`` for ``txn``; True if it had to wait (what it read before may be stale).
+
+        Transactions queue for a document they read: a younger reader waits for an older holder (an
+        older one wounds a younger holder). Sharing read locks would let every concurrent reader see a
+        value the first committer is about to change, and abort them all. The wait is bounded: after
+        ``lock_timeout_s`` the lock is shared and the conflict is settled at commit — an error on a read
+        would not be retried by the client libraries.
+        """
         if txn.wounded:
-            return  # it is doomed; its commit answers ABORTED, reads just see current data
+            return False  # it is doomed; its commit answers ABORTED, reads just see current data
+        names = list(names)
+        waited = False
+        deadline = time.monotonic() + self.lock_timeout_s
+        while not txn.wounded and not txn.finished:
+            blocked = self._settle_conflicts(database, txn, txn.age, names)
+            remaining = deadline - time.monotonic()
+            if not blocked or remaining <= 0:
+                break
+            waited = True
+            self._changed.wait(remaining)
+        if txn.wounded or txn.finished:
+            return waited
         for name in names:
             holders = database.locks.get(name)
             if holders is None:
@@ -355,6 +375,25 @@ class Store:
             else:
                 holders.add(txn)
             txn.held.add(name)
+        return waited
+
+    def _settle_conflicts(
+        self, db: Database, txn: Transaction | None, age: int, names: Iterable[str]
+    ) -> bool:
+        """Wound younger holders of ``names`` and drop idle ones; True if an older holder remains."""
+        blocked = False
+        idle_limit = time.monotonic() - self.transaction_idle_timeout_s
+        for name in names:
+            for holder in list(db.locks.get(name, ())):
+                if holder is txn:
+                    continue
+                if holder.last_used < idle_limit:
+                    self._finish(holder)
+                elif holder.age > age:
+                    self._wound(holder)
+                else:
+                    blocked = True
+        return blocked
 
     def _check_read_time(self, read_time: int) -> None:
         now = self._read_now()
@@ -396,6 +435,9 @@ class Store:
     def get_documents(self, database: str, names: list[str], view: ReadView) -> tuple[list[Any | None], int]:
         with self._lock:
             db = self._database(database)
+            txn = view.transaction
+            if txn is not None and not txn.read_only and not txn.finished:
+                self._lock_for_read(db, txn, names)
             read_time, latest = self._resolve_time(view)
             found: list[Any | None] = []
             for name in names:
@@ -404,9 +446,6 @@ class Store:
                     found.append(None)
                 else:
                     found.append(versioned.current if latest else versioned.at(read_time))
-            txn = view.transaction
-            if txn is not None and not txn.read_only:
-                self._lock_for_read(db, txn, names)
             db.stats.reads += len(names)
             return found, read_time
 
@@ -433,7 +472,12 @@ class Store:
             if txn is not None and not txn.read_only:
                 # Results of a read-write transaction are locked in the same critical section they are read.
                 results = query_engine.execute_query(query, parent, candidates)
-                self._lock_for_read(db, txn, [doc.name for doc in results])
+                if self._lock_for_read(db, txn, [doc.name for doc in results]):
+                    # It waited for another transaction: read again what that one may have changed.
+                    read_time, latest = self._resolve_time(view)
+                    candidates = self._candidates(db, parent, query, read_time, latest)
+                    results = query_engine.execute_query(query, parent, candidates)
+                    self._lock_for_read(db, txn, [doc.name for doc in results])
                 db.stats.reads += max(1, len(results))
                 db.stats.queries += 1
                 return results, read_time
@@ -582,19 +626,7 @@ class Store:
         while True:
             if txn is not None and txn.wounded:
                 raise errors.aborted()
-            blocked = False
-            idle_limit = time.monotonic() - self.transaction_idle_timeout_s
-            for name in names:
-                for holder in list(db.locks.get(name, ())):
-                    if holder is txn:
-                        continue
-                    if holder.last_used < idle_limit:
-                        self._finish(holder)
-                    elif holder.age > age:
-                        self._wound(holder)
-                    else:
-                        blocked = True
-            if not blocked:
+            if not self._settle_conflicts(db, txn, age, names):
                 return
             remaining = deadline - time.monotonic()
             if remaining <= 0:

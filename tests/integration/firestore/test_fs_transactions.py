@@ -20,7 +20,7 @@ PROJECT_ID = "demo-salonflow"
 def test_counter_increments_from_several_threads_end_exact(firestore_client: Any) -> None:
     counter = firestore_client.document("counters/shared")
     counter.set({"n": 0})
-    threads, per_thread = 4, 8
+    threads, per_thread = 8, 6
     failures: list[BaseException] = []
 
     def worker() -> None:
@@ -172,7 +172,7 @@ def test_contention_with_an_idle_older_transaction_is_aborted_within_the_lock_ti
     client.close()
 
 
-def test_an_older_transaction_committing_wounds_a_younger_reader(
+def test_an_older_transaction_reading_a_document_wounds_the_younger_holder(
     short_lock_emulator: RunningServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setitem(os.environ, "FIRESTORE_EMULATOR_HOST", short_lock_emulator.address)
@@ -183,14 +183,38 @@ def test_an_older_transaction_committing_wounds_a_younger_reader(
     older._begin()
     younger = client.transaction()
     younger._begin()
-    ref.get(transaction=older)
     ref.get(transaction=younger)
-    older.update(ref, {"n": 1})
     started = time.monotonic()
-    older._commit()  # no waiting on the younger reader
+    ref.get(transaction=older)  # no waiting on the younger holder
+    older.update(ref, {"n": 1})
+    older._commit()
     assert time.monotonic() - started < 0.4
     younger.update(ref, {"n": 99})
     with pytest.raises(exceptions.Aborted):
         younger._commit()
     assert ref.get().get("n") == 1
     client.close()
+
+
+def test_a_younger_transaction_reading_a_locked_document_waits_and_sees_the_committed_value(
+    firestore_client: Any,
+) -> None:
+    ref = firestore_client.document("queue/doc")
+    ref.set({"n": 0})
+    older = firestore_client.transaction()
+    older._begin()
+    younger = firestore_client.transaction()
+    younger._begin()
+    ref.get(transaction=older)
+    seen: list[int] = []
+    reader = threading.Thread(target=lambda: seen.append(ref.get(transaction=younger).get("n")))
+    reader.start()
+    reader.join(0.3)
+    assert reader.is_alive(), "the younger reader must queue behind the older holder"
+    older.update(ref, {"n": 1})
+    older._commit()
+    reader.join(5)
+    assert seen == [1]
+    younger.update(ref, {"n": seen[0] + 1})
+    younger._commit()
+    assert ref.get().get("n") == 2
