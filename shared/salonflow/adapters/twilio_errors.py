@@ -22,6 +22,9 @@ circuit breaker; every per-recipient error is the recipient's problem, not Twili
 | 20429 | too many requests (also any HTTP 429)     | RETRY_LATER                    |
 | 5xx / timeout / connection error          | | UNKNOWN_RECONCILE, counts for breaker |
 | other 4xx codes (auth, bad sender, ...)   | | FAILED (fix configuration)     |
+
+A WhatsApp send SUPPRESSED as "not_on_whatsapp" is where the service layer may fall back
+to SMS, if the customer consented to SMS for that category.
 """
 
 from __future__ import annotations

@@ -285,7 +285,10 @@ class TwilioMessenger:
         return _snapshot(message)
 
     def find_messages_to(self, to: str, *, since: datetime) -> list[MessageSnapshot]:
-        """Messages to ``to`` sent since ``since``: how an unknown send without a SID is reconciled."""
+        """Messages to ``to`` created since ``since``: how an unknown send without a SID is reconciled.
+
+        ``to`` is the address as sent (``whatsapp:+91...`` for WhatsApp, E.164 for SMS).
+        """
         # Filter on date_created ourselves: Twilio's DateSent filter says nothing about
         # messages still queued, which are exactly the ones an unknown send may have left.
         # The list comes newest first, so a short page covers any recent attempt.
