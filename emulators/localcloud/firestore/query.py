@@ -401,7 +401,10 @@ def _disjunction_count(filter_: Any) -> int:
 
 
 def _array_contains_per_term(filter_: Any) -> list[int]:
-    """For each DNF term (IN values not expanded), how many array-contains(-any) filters it has."""
+    """For each DNF term (IN values not expanded), how many array-contains(-any) filters it has.
+
+    Only called once the disjunction limit holds, so there are at most MAX_DISJUNCTIONS terms.
+    """
     kind = filter_.WhichOneof("filter_type")
     if kind == "field_filter":
         return [1 if filter_.field_filter.op in (FieldOp.ARRAY_CONTAINS, FieldOp.ARRAY_CONTAINS_ANY) else 0]
@@ -411,7 +414,7 @@ def _array_contains_per_term(filter_: Any) -> list[int]:
             return [count for terms in term_lists for count in terms]
         combined = [0]
         for terms in term_lists:
-            combined = [left + right for left in combined for right in terms][: MAX_DISJUNCTIONS * 4]
+            combined = [left + right for left in combined for right in terms]
         return combined
     return [0]
 
