@@ -381,6 +381,9 @@ def _walk_filter(filter_: Any, facts: _FilterFacts) -> None:
         raise QueryError("Filter must set one of composite_filter, field_filter or unary_filter.")
 
 
+_DISJUNCTION_COUNT_CAP = 10_000
+
+
 def _disjunction_count(filter_: Any) -> int:
     """Number of terms of the filter's disjunctive normal form (IN and array-contains-any expand)."""
     kind = filter_.WhichOneof("filter_type")
@@ -395,7 +398,7 @@ def _disjunction_count(filter_: Any) -> int:
         total = 1
         for count in counts:
             # Capping keeps a pathological AND of many INs from building a huge integer.
-            total = min(total * count, 10 * MAX_DISJUNCTIONS * MAX_DISJUNCTIONS)
+            total = min(total * count, _DISJUNCTION_COUNT_CAP)
         return total
     return 1
 
@@ -444,7 +447,8 @@ def _validate_filters(where: Any) -> _FilterFacts:
     disjunctions = _disjunction_count(where)
     if disjunctions > MAX_DISJUNCTIONS:
         raise QueryError(
-            f"Invalid query. The query contains {disjunctions} disjunctions after conversion to disjunctive "
+            f"Invalid query. The query contains {'at least ' if disjunctions >= _DISJUNCTION_COUNT_CAP else ''}"
+            f"{disjunctions} disjunctions after conversion to disjunctive "
             f"normal form; the maximum is {MAX_DISJUNCTIONS}."
         )
     if any(count > 1 for count in _array_contains_per_term(where)):
