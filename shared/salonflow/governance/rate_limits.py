@@ -113,10 +113,11 @@ def day_period(now: datetime, timezone: str) -> Period:
 class Counter:
     """A fixed-window counter as read from its document (missing document = empty)."""
 
-    scope: str  # "agent" | "salon"
+    scope: str  # "agent" | "salon": names the limit in a LimitHit
     period: Period
     limit: int
     reservation_ids: tuple[str, ...] = ()
+    owner: str = ""  # whose counter: the agent's name, or the salon-wide marker
 
     @property
     def count(self) -> int:

@@ -110,6 +110,7 @@ class Governor:
         reservation_id = reservation_id_for(agent_name, outreach_id, action_key)
         hour, day = hour_period(now, settings.timezone), day_period(now, settings.timezone)
 
+        # (owner of the counter document, period); the owner is the agent or the whole salon.
         scopes: list[tuple[str, Period]] = [(agent_name, hour), (agent_name, day)]
         refs: dict[str, Any] = {"agent": self._agent_ref(agent_name)}
         # Salon-wide caps are read only when configured: the limit decides whether they exist.
@@ -164,9 +165,9 @@ class Governor:
             if reservation_id in counter.reservation_ids:
                 continue  # a replay of a reservation already held: count it once
             transaction.set(
-                refs[counter_doc_id(counter.scope, counter.period)],
+                refs[counter_doc_id(counter.owner, counter.period)],
                 {
-                    "scope": counter.scope,
+                    "scope": counter.owner,
                     "period": counter.period.kind,
                     "key": counter.period.key,
                     "limit": counter.limit,
@@ -191,7 +192,7 @@ class Governor:
                 reservation_id=reservation_id,
                 salon_id=self.salon_id,
                 agent_name=agent_name,
-                counter_doc_ids=tuple(counter_doc_id(c.scope, c.period) for c in counters),
+                counter_doc_ids=tuple(counter_doc_id(c.owner, c.period) for c in counters),
                 customer_id=contact.customer_id if contact else None,
             ),
             outreach_id=outreach_id,
@@ -303,9 +304,10 @@ def _limit_for(limits: Limits, scope: str, period: Period) -> int:
     return limits.hourly_actions if period.kind == "hour" else limits.daily_actions
 
 
-def _counter(scope: str, period: Period, limit: int, doc: Mapping[str, Any] | None) -> Counter:
+def _counter(owner: str, period: Period, limit: int, doc: Mapping[str, Any] | None) -> Counter:
     ids = tuple(str(i) for i in (doc or {}).get("reservation_ids") or [])
-    return Counter(scope=scope, period=period, limit=limit, reservation_ids=ids)
+    return Counter(scope="salon" if owner == SALON_SCOPE else "agent", period=period, limit=limit,
+                   reservation_ids=ids, owner=owner)
 
 
 def _window(doc: Mapping[str, Any] | None) -> CustomerWindow:
