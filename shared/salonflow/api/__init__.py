@@ -1,0 +1,1 @@
+"""The ``/autonomous`` HTTP API: a small router over the service layer, independent of Flask."""

@@ -1,0 +1,164 @@
+"""``/autonomous/decisions``: the record of what agents (and people) decided."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from salonflow.api.context import ApiDeps, Salon
+from salonflow.api.http import ApiError, ApiResponse, Route, RouteContext, parse_model
+from salonflow.api.listing import ListSpec, list_page
+from salonflow.api.schemas import DecisionCreate, DecisionOutcomePatch
+from salonflow.domain import (
+    AutonomousDecision,
+    DecisionActionDetails,
+    DecisionApproval,
+    DecisionContext,
+    RevenueImpact,
+)
+from salonflow.domain.enums import (
+    AutonomyLevel,
+    DecisionApprovalStatus,
+    DecisionType,
+    OutcomeStatus,
+    SalonRole,
+)
+from salonflow.domain.ids import new_id
+from salonflow.governance import audit
+from salonflow.governance.autonomy import decide_autonomy
+
+DECISIONS = ListSpec(
+    enum_filters={
+        "decision_type": ("decision_type", DecisionType),
+        "autonomy_level": ("autonomy_level", AutonomyLevel),
+        "outcome_status": ("outcome.status", OutcomeStatus),
+    },
+    text_filters={"agent_name": "agent_name"},
+)
+
+
+def routes(deps: ApiDeps) -> list[Route]:
+    def list_decisions(ctx: RouteContext) -> ApiResponse:
+        return list_page(Salon(deps, ctx).repos.decisions, ctx.request, DECISIONS)
+
+    def get_decision(ctx: RouteContext) -> ApiResponse:
+        salon = Salon(deps, ctx)
+        decision = salon.require(salon.repos.decisions, ctx.params["id"], "decision")
+        return ApiResponse(200, decision.model_dump(mode="json"))
+
+    def create_decision(ctx: RouteContext) -> ApiResponse:
+        body = parse_model(DecisionCreate, ctx.request.json())
+        salon = Salon(deps, ctx)
+        now = deps.clock()
+        settings = salon.repos.salon.get()
+        levels = {k.value: v.value for k, v in settings.autonomy.items()} if settings is not None else {}
+        autonomy = decide_autonomy(body.decision_type, levels, body.discount_percent)
+        decision_id = new_id("dec")
+        decision = AutonomousDecision(
+            id=decision_id,
+            salon_id=salon.id,
+            agent_name=body.agent_name,
+            decision_type=body.decision_type,
+            autonomy_level=AutonomyLevel(autonomy.level.value),
+            context=DecisionContext.model_validate(body.context.model_dump(exclude_none=True)),
+            action_taken=body.action_taken,
+            action_details=DecisionActionDetails.model_validate(body.action_details),
+            revenue_impact=RevenueImpact(potential=body.potential_revenue),
+            # A recorded decision that needs approval waits for one; the approval itself is
+            # requested by the agents' workflow, never implied by this record.
+            approval=DecisionApproval.not_required() if not autonomy.approval_required
+            else DecisionApproval(required=True, status=DecisionApprovalStatus.PENDING),
+            created_at=now,
+            updated_at=now,
+            expires_at=body.expires_at,
+        )
+        client = deps.firestore()
+        batch = client.batch()
+        salon.repos.decisions.create(decision, writer=batch)
+        salon.audit.append(audit.decision_made(salon.id, ctx.uid, decision_id, body.decision_type.value,
+                                               autonomy.level.value, body.action_taken, now, source="api"),
+                           transaction=batch)
+        batch.commit()
+        return ApiResponse(201, decision.model_dump(mode="json"))
+
+    def patch_outcome(ctx: RouteContext) -> ApiResponse:
+        body = parse_model(DecisionOutcomePatch, ctx.request.json())
+        salon = Salon(deps, ctx)
+        decision: AutonomousDecision = salon.require(salon.repos.decisions, ctx.params["id"], "decision")
+        if body.status is OutcomeStatus.PENDING:
+            raise ApiError(422, "invalid_transition", "an outcome can only move from pending to a final status")
+        if decision.outcome.status is body.status:
+            return ApiResponse(200, decision.model_dump(mode="json"))  # a repeated PATCH changes nothing
+        if decision.outcome.status is not OutcomeStatus.PENDING:
+            raise ApiError(409, "invalid_transition",
+                           f"the outcome is already {decision.outcome.status.value} and cannot change")
+        now = deps.clock()
+        changes: dict[str, Any] = {
+            "outcome.status": body.status,
+            "outcome.result": body.result,
+            "outcome.completed_at": now,
+            "updated_at": now,
+        }
+        if body.booking_created_id is not None:
+            changes["outcome.booking_created_id"] = body.booking_created_id
+        if body.actual_revenue is not None:
+            changes["revenue_impact.actual"] = body.actual_revenue
+        client = deps.firestore()
+        batch = client.batch()
+        salon.repos.decisions.update(decision.id, changes, writer=batch)
+        salon.audit.append(audit.manual_override(salon.id, ctx.uid, f"Outcome set to {body.status.value}",
+                                                 "decision", decision.id, now, reason=body.result),
+                           transaction=batch)
+        batch.commit()
+        updated = salon.repos.decisions.get(decision.id)
+        return ApiResponse(200, updated.model_dump(mode="json") if updated else None)
+
+    def daily_stats(ctx: RouteContext) -> ApiResponse:
+        salon = Salon(deps, ctx)
+        tz = salon.timezone()
+        day = day_param(ctx, deps.clock().astimezone(tz).date())
+        start = datetime.combine(day, time.min, tzinfo=tz)
+        decisions = salon.repos.decisions.created_between(start, start + timedelta(days=1))
+        by_type: dict[str, dict[str, Any]] = {}
+        for decision in decisions:
+            bucket = by_type.setdefault(decision.decision_type.value, {
+                "count": 0, "outcomes": Counter(), "potential_revenue": 0, "actual_revenue": 0})
+            bucket["count"] += 1
+            bucket["outcomes"][decision.outcome.status.value] += 1
+            bucket["potential_revenue"] += decision.revenue_impact.potential
+            bucket["actual_revenue"] += decision.revenue_impact.actual
+        finished = [d for d in decisions if d.outcome.status is not OutcomeStatus.PENDING]
+        succeeded = sum(1 for d in finished if d.outcome.status is OutcomeStatus.SUCCESS)
+        return ApiResponse(200, {
+            "date": day.isoformat(),
+            "timezone": str(tz),
+            "total": len(decisions),
+            "success_rate": round(succeeded / len(finished), 4) if finished else None,
+            "revenue": {"potential": sum(d.revenue_impact.potential for d in decisions),
+                        "actual": sum(d.revenue_impact.actual for d in decisions), "currency": "INR"},
+            "by_type": {k: {**v, "outcomes": dict(v["outcomes"])} for k, v in sorted(by_type.items())},
+        })
+
+    return [
+        Route("GET", "/autonomous/decisions/stats/daily", daily_stats, "Daily decision statistics",
+              query_params=("date",)),
+        Route("GET", "/autonomous/decisions", list_decisions, "List decisions with filters",
+              response_model=AutonomousDecision, list_response=True, query_params=DECISIONS.query_params),
+        Route("POST", "/autonomous/decisions", create_decision, "Create decision record",
+              min_role=SalonRole.MANAGER, request_model=DecisionCreate, response_model=AutonomousDecision),
+        Route("GET", "/autonomous/decisions/{id}", get_decision, "Get decision details",
+              response_model=AutonomousDecision),
+        Route("PATCH", "/autonomous/decisions/{id}", patch_outcome, "Update decision outcome",
+              min_role=SalonRole.MANAGER, request_model=DecisionOutcomePatch, response_model=AutonomousDecision),
+    ]
+
+
+def day_param(ctx: RouteContext, default: date) -> date:
+    raw = ctx.request.query_value("date")
+    if raw is None:
+        return default
+    try:
+        return date.fromisoformat(raw)
+    except ValueError as error:
+        raise ApiError(400, "invalid_parameter", "date must be YYYY-MM-DD") from error

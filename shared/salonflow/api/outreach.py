@@ -1,0 +1,91 @@
+"""``/autonomous/outreach``: every message an agent sent or meant to send, and how it went."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from salonflow.adapters.firestore.governance_outreach import outreach_view
+from salonflow.adapters.firestore.governance_transactions import run_transaction
+from salonflow.api.context import ApiDeps, Salon
+from salonflow.api.http import ApiResponse, Route, RouteContext, not_found, parse_model
+from salonflow.api.listing import ListSpec, collect_filters, list_page
+from salonflow.api.schemas import OutreachStatusPatch
+from salonflow.domain import Outreach
+from salonflow.domain.enums import Channel, OutreachStatus, OutreachType, SalonRole
+from salonflow.governance import audit
+from salonflow.governance.outreach_lifecycle import apply_status
+
+OUTREACH = ListSpec(
+    enum_filters={
+        "status": ("status", OutreachStatus),
+        "outreach_type": ("outreach_type", OutreachType),
+        "channel": ("channel", Channel),
+    },
+    text_filters={"customer_id": "customer_id", "trigger_id": "trigger_id"},
+)
+REACHED = {OutreachStatus.DELIVERED, OutreachStatus.READ, OutreachStatus.RESPONDED}
+ATTEMPTED = REACHED | {OutreachStatus.SENT, OutreachStatus.FAILED}
+
+
+def routes(deps: ApiDeps) -> list[Route]:
+    def list_outreach(ctx: RouteContext) -> ApiResponse:
+        return list_page(Salon(deps, ctx).repos.outreach, ctx.request, OUTREACH)
+
+    def get_outreach(ctx: RouteContext) -> ApiResponse:
+        salon = Salon(deps, ctx)
+        return ApiResponse(200, salon.require(salon.repos.outreach, ctx.params["id"], "outreach")
+                           .model_dump(mode="json"))
+
+    def patch_status(ctx: RouteContext) -> ApiResponse:
+        body = parse_model(OutreachStatusPatch, ctx.request.json())
+        salon = Salon(deps, ctx)
+        ref = salon.repos.outreach.ref(ctx.params["id"])
+        now = deps.clock()
+
+        def change(transaction: Any) -> None:
+            snapshot = ref.get(transaction=transaction)
+            if not snapshot.exists:
+                raise not_found("outreach")
+            # The same monotonic merge as Twilio's callbacks: a manual report never moves status backwards.
+            update = apply_status(outreach_view(snapshot.to_dict() or {}), body.status, now, error=body.note)
+            if not update.changes:
+                return
+            changes = dict(update.changes)
+            if changes.get("status") == OutreachStatus.RESPONDED.value:
+                changes.update({"response.received": True, "response.responded_at": now})
+            transaction.update(ref, changes)
+            salon.audit.append(audit.manual_override(salon.id, ctx.uid, f"Outreach marked {body.status.value}",
+                                                     "outreach", ref.id, now, reason=body.note),
+                               transaction=transaction)
+
+        run_transaction(deps.firestore(), change)
+        return ApiResponse(200, salon.require(salon.repos.outreach, ref.id, "outreach").model_dump(mode="json"))
+
+    def summary(ctx: RouteContext) -> ApiResponse:
+        salon = Salon(deps, ctx)
+        filters, _ = collect_filters(ctx.request, OUTREACH)
+        items: list[Outreach] = salon.repos.outreach.query(filters, order_by=[("created_at", "DESCENDING")],
+                                                           limit=5000)
+        statuses = Counter(o.status for o in items)
+        attempted = sum(statuses[s] for s in ATTEMPTED)
+        reached = sum(statuses[s] for s in REACHED)
+        return ApiResponse(200, {
+            "total": len(items),
+            "by_status": {s.value: n for s, n in statuses.items()},
+            "by_type": dict(Counter(o.outreach_type.value for o in items)),
+            "by_channel": dict(Counter(o.channel.value for o in items)),
+            "suppressed": dict(Counter(o.suppression_reason for o in items if o.suppression_reason)),
+            "delivery_rate": round(reached / attempted, 4) if attempted else None,
+            "response_rate": round(statuses[OutreachStatus.RESPONDED] / reached, 4) if reached else None,
+        })
+
+    return [
+        Route("GET", "/autonomous/outreach/stats/summary", summary, "Outreach statistics",
+              query_params=OUTREACH.query_params),
+        Route("GET", "/autonomous/outreach", list_outreach, "List outreach",
+              response_model=Outreach, list_response=True, query_params=OUTREACH.query_params),
+        Route("GET", "/autonomous/outreach/{id}", get_outreach, "Get outreach details", response_model=Outreach),
+        Route("PATCH", "/autonomous/outreach/{id}", patch_status, "Update outreach status",
+              min_role=SalonRole.MANAGER, request_model=OutreachStatusPatch, response_model=Outreach),
+    ]

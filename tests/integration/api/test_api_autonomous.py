@@ -1,0 +1,174 @@
+"""The /autonomous API against the Firestore emulator, with firebase-admin verifying emulator-mode tokens."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from api_support import NOW, approval_doc, gap_doc, id_token
+
+OWNER = id_token("uid_owner", {"salon_a": "owner"})
+STAFF = id_token("uid_staff", {"salon_a": "staff"})
+OTHER_OWNER = id_token("uid_other", {"salon_b": "owner"})
+NO_CLAIM = id_token("uid_nobody", None)
+
+
+def seed_gaps(client: Any, salon_id: str, count: int) -> list[str]:
+    ids = []
+    for i in range(count):
+        gap_id = f"gap_{salon_id}_{i:02d}"
+        client.document(f"salons/{salon_id}/gaps/{gap_id}").set(
+            gap_doc(salon_id, gap_id, NOW + timedelta(hours=i), priority="high" if i % 2 else "low"))
+        ids.append(gap_id)
+    return ids
+
+
+def test_a_request_without_a_token_is_unauthenticated(api) -> None:
+    response = api("GET", "/autonomous/gaps", query={"salon_id": "salon_a"})
+    assert response.status == 401
+    assert response.body["error"]["code"] == "unauthenticated"
+
+
+def test_a_forged_token_for_another_project_is_rejected(api) -> None:
+    response = api("GET", "/autonomous/gaps", token=id_token("uid_owner", {"salon_a": "owner"}, project="evil"),
+                   query={"salon_id": "salon_a"})
+    assert response.status == 401
+
+
+@pytest.mark.parametrize("token", [OTHER_OWNER, NO_CLAIM])
+def test_a_caller_without_a_role_in_the_salon_is_forbidden(api, token: str) -> None:
+    response = api("GET", "/autonomous/gaps", token=token, query={"salon_id": "salon_a"})
+    assert response.status == 403
+
+
+def test_another_salons_gap_is_not_found_rather_than_forbidden(api, firestore_client) -> None:
+    (gap_id,) = seed_gaps(firestore_client, "salon_b", 1)
+    response = api("GET", f"/autonomous/gaps/{gap_id}", token=OWNER, query={"salon_id": "salon_a"})
+    assert response.status == 404
+    assert api("GET", f"/autonomous/gaps/{gap_id}", token=OTHER_OWNER,
+               query={"salon_id": "salon_b"}).status == 200
+
+
+def test_lists_paginate_with_opaque_tokens_in_a_stable_order_without_repeats(api, firestore_client) -> None:
+    expected = seed_gaps(firestore_client, "salon_a", 7)
+    seed_gaps(firestore_client, "salon_b", 3)
+    seen: list[str] = []
+    token = None
+    for _ in range(5):
+        query = {"salon_id": "salon_a", "page_size": "3", **({"page_token": token} if token else {})}
+        page = api("GET", "/autonomous/gaps", token=STAFF, query=query)
+        assert page.status == 200, page.body
+        seen += [item["id"] for item in page.body["items"]]
+        token = page.body["next_page_token"]
+        if token is None:
+            break
+    assert seen == expected
+
+
+def test_a_page_token_reused_with_other_filters_is_refused(api, firestore_client) -> None:
+    seed_gaps(firestore_client, "salon_a", 4)
+    first = api("GET", "/autonomous/gaps", token=STAFF, query={"salon_id": "salon_a", "page_size": "2"})
+    response = api("GET", "/autonomous/gaps", token=STAFF, query={
+        "salon_id": "salon_a", "page_size": "2", "priority": "high", "page_token": first.body["next_page_token"]})
+    assert response.status == 400
+    assert response.body["error"]["code"] == "invalid_page_token"
+
+
+@pytest.mark.parametrize("query", [{"page_size": "101"}, {"page_size": "0"}, {"status": "sleeping"},
+                                   {"from": "yesterday"}])
+def test_bad_list_parameters_get_a_clear_error(api, query: dict[str, str]) -> None:
+    response = api("GET", "/autonomous/gaps", token=STAFF, query={"salon_id": "salon_a", **query})
+    assert response.status == 400
+    assert set(response.body["error"]) == {"code", "message", "details"}
+
+
+def test_high_priority_gaps_are_only_the_open_high_and_critical_ones(api, firestore_client) -> None:
+    seed_gaps(firestore_client, "salon_a", 4)
+    response = api("GET", "/autonomous/gaps/high-priority", token=STAFF, query={"salon_id": "salon_a"})
+    assert [g["priority"] for g in response.body["items"]] == ["high", "high"]
+
+
+def test_staff_may_read_but_not_act_on_approvals(api, firestore_client) -> None:
+    firestore_client.document("salons/salon_a/approvals/apr_1").set(approval_doc("salon_a", "apr_1"))
+    assert api("GET", "/autonomous/approvals/pending", token=STAFF, query={"salon_id": "salon_a"}).status == 200
+    response = api("POST", "/autonomous/approvals/apr_1/action", token=STAFF, query={"salon_id": "salon_a"},
+                   body={"action": "approve"})
+    assert response.status == 403
+
+
+def test_an_owner_approves_once_and_the_response_records_who_and_when(api, firestore_client) -> None:
+    firestore_client.document("salons/salon_a/approvals/apr_1").set(approval_doc("salon_a", "apr_1"))
+    response = api("POST", "/autonomous/approvals/apr_1/action", token=OWNER, query={"salon_id": "salon_a"},
+                   body={"action": "approve", "notes": "go ahead"})
+    assert response.status == 200, response.body
+    assert response.body["status"] == "approved"
+    assert response.body["response"]["responded_by"] == "uid_owner"
+    again = api("POST", "/autonomous/approvals/apr_1/action", token=OWNER, query={"salon_id": "salon_a"},
+                body={"action": "approve"})
+    assert again.status == 200
+    flip = api("POST", "/autonomous/approvals/apr_1/action", token=OWNER, query={"salon_id": "salon_a"},
+               body={"action": "reject"})
+    assert flip.status == 409
+    audit = [d.to_dict() for d in firestore_client.collection("salons/salon_a/audit_logs").stream()]
+    assert [a["event_type"] for a in audit] == ["approval_granted"]
+
+
+def test_a_response_after_expiry_expires_the_approval_instead(api, firestore_client) -> None:
+    firestore_client.document("salons/salon_a/approvals/apr_old").set(
+        approval_doc("salon_a", "apr_old", created=NOW - timedelta(minutes=30)))
+    response = api("POST", "/autonomous/approvals/apr_old/action", token=OWNER, query={"salon_id": "salon_a"},
+                   body={"action": "approve"})
+    assert response.status == 409
+    assert firestore_client.document("salons/salon_a/approvals/apr_old").get().get("status") == "expired"
+
+
+def test_unknown_fields_and_server_owned_fields_are_rejected(api) -> None:
+    response = api("POST", "/autonomous/decisions", token=OWNER, query={"salon_id": "salon_a"}, body={
+        "agent_name": "gap_fill_agent", "decision_type": "gap_fill", "action_taken": "outreach_initiated",
+        "salon_id": "salon_b"})
+    assert response.status == 422
+    assert response.body["error"]["details"][0]["loc"] == "salon_id"
+
+
+def test_a_created_decision_takes_its_autonomy_from_the_policy_not_the_caller(api, firestore_client) -> None:
+    response = api("POST", "/autonomous/decisions", token=OWNER, query={"salon_id": "salon_a"}, body={
+        "agent_name": "owner_manual", "decision_type": "discount_offer", "action_taken": "offer_drafted",
+        "discount_percent": 25, "potential_revenue": 800})
+    assert response.status == 201, response.body
+    assert response.body["autonomy_level"] == "manual_only"
+    assert response.body["approval"]["required"] is True
+    stored = firestore_client.document(f"salons/salon_a/autonomous_decisions/{response.body['id']}").get()
+    assert stored.get("salon_id") == "salon_a"
+
+
+def test_an_outcome_moves_forward_once_and_never_back(api) -> None:
+    created = api("POST", "/autonomous/decisions", token=OWNER, query={"salon_id": "salon_a"}, body={
+        "agent_name": "owner_manual", "decision_type": "gap_fill", "action_taken": "outreach_initiated"})
+    path = f"/autonomous/decisions/{created.body['id']}"
+    done = api("PATCH", path, token=OWNER, query={"salon_id": "salon_a"},
+               body={"status": "success", "actual_revenue": 500, "booking_created_id": "bk_9"})
+    assert done.status == 200
+    assert done.body["revenue_impact"]["actual"] == 500
+    assert api("PATCH", path, token=OWNER, query={"salon_id": "salon_a"}, body={"status": "failed"}).status == 409
+
+
+def test_a_paused_agent_is_recorded_as_a_manual_override(api, firestore_client) -> None:
+    response = api("PATCH", "/autonomous/agents/gap_fill_agent", token=OWNER, query={"salon_id": "salon_a"},
+                   body={"status": "paused"})
+    assert response.status == 200, response.body
+    assert response.body["status"] == "paused"
+    assert api("PATCH", "/autonomous/agents/gap_fill_agent", token=OWNER, query={"salon_id": "salon_a"},
+               body={"status": "circuit_breaker"}).status == 422
+    assert api("GET", "/autonomous/agents/not_an_agent", token=OWNER, query={"salon_id": "salon_a"}).status == 404
+    logs = [d.to_dict() for d in firestore_client.collection("salons/salon_a/audit_logs").stream()]
+    assert [log["event_type"] for log in logs] == ["manual_override"]
+
+
+def test_the_openapi_document_lists_every_route_of_the_router(api) -> None:
+    document = api("GET", "/autonomous/openapi.json").body
+    assert document["openapi"] == "3.1.0"
+    operations = {(method.upper(), path) for path, item in document["paths"].items() for method in item}
+    assert ("POST", "/autonomous/approvals/{id}/action") in operations
+    assert ("GET", "/autonomous/gaps/stats/daily") in operations
+    assert len(operations) >= 20
