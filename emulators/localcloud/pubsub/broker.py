@@ -20,6 +20,7 @@ from google.pubsub_v1.types import pubsub as ps
 
 from localcloud.pubsub import config, names
 from localcloud.pubsub.delivery import DeliveryState, Lease, Pending, RetryPolicy
+from localcloud.pubsub.filter import Predicate, compile_filter
 from localcloud.pubsub.rpc import invalid_argument
 
 MAX_REQUEST_BYTES = 10 * 1024 * 1024
@@ -42,6 +43,7 @@ PUSH_HOLDER = "push"
 class SubscriptionRecord:
     config: Any  # google.pubsub.v1.Subscription (raw protobuf)
     delivery: DeliveryState
+    accepts: Predicate | None = None  # the subscription's filter, if any
 
 
 @dataclass
@@ -207,6 +209,7 @@ class Broker:
                     max_delivery_attempts=config.max_attempts_of(normalised),
                     retry_policy=config.retry_policy_of(normalised),
                 ),
+                accepts=compile_filter(normalised.filter) if normalised.filter else None,
             )
             self._subs[subscription.name] = record
             self._cond.notify_all()
@@ -473,7 +476,10 @@ class Broker:
         stored.publish_time.FromDatetime(self._wall().astimezone(UTC))
         size = stored.ByteSize()
         for record in self._subs.values():
-            if record.config.topic == topic and not record.config.detached:
+            if record.config.topic != topic or record.config.detached:
+                continue
+            # A message the filter rejects counts as acknowledged at once, as on Google.
+            if record.accepts is None or record.accepts(stored.attributes):
                 record.delivery.enqueue(Pending(seq=next(self._seq), message=stored, size=size))
         return str(stored.message_id)
 

@@ -8,6 +8,7 @@ from urllib.parse import urlparse
 from google.pubsub_v1.types import pubsub as ps
 
 from localcloud.pubsub.delivery import DEFAULT_RETRY_MAX_S, DEFAULT_RETRY_MIN_S, RetryPolicy
+from localcloud.pubsub.filter import compile_filter
 from localcloud.pubsub.rpc import invalid_argument
 
 DEFAULT_ACK_DEADLINE_S = 10
@@ -51,7 +52,7 @@ def normalise_subscription(subscription: SubscriptionPb) -> SubscriptionPb:
     if not sub.HasField("expiration_policy"):
         sub.expiration_policy.ttl.seconds = DEFAULT_EXPIRATION_TTL_S
     if sub.filter:
-        raise invalid_argument("Subscription filters are not supported by the localcloud emulator.")
+        compile_filter(sub.filter)
     if sub.HasField("push_config") and sub.push_config.push_endpoint:
         validate_push_config(sub.push_config)
     if sub.HasField("dead_letter_policy"):

@@ -216,3 +216,17 @@ def test_one_ordering_key_is_delivered_in_order_and_redelivered_in_order_after_a
     expected = [b"k0", b"k1", b"k2", b"k3", b"k4", b"k5", b"k-last"]
     assert [m.message.data for m in redelivered] == expected
     assert all(m.message.ordering_key == "salon-1" for m in redelivered)
+
+
+def test_a_filtered_subscription_only_receives_matching_messages(
+    publisher: pubsub_v1.PublisherClient, subscriber: pubsub_v1.SubscriberClient
+) -> None:
+    topic = make_topic(publisher)
+    gaps_only = make_subscription(subscriber, topic, filter='attributes.event_type = "GAP_DETECTED"')
+    publisher.publish(topic, b"cancelled", event_type="BOOKING_CANCELLED").result()
+    publisher.publish(topic, b"gap", event_type="GAP_DETECTED").result()
+
+    assert [m.message.data for m in pull_now(subscriber, gaps_only)] == [b"gap"]
+    assert subscriber.get_subscription(subscription=gaps_only).filter == 'attributes.event_type = "GAP_DETECTED"'
+    with pytest.raises(exceptions.InvalidArgument):
+        make_subscription(subscriber, topic, filter="attributes.event_type = GAP")
