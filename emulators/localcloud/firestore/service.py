@@ -10,12 +10,14 @@ import base64
 import binascii
 import random
 import string
+import time
 from collections.abc import Iterator
 from typing import Any
 
 from localcloud.firestore import errors, fieldpaths, protos
 from localcloud.firestore import query as query_engine
 from localcloud.firestore.auth import Access, AllowAll, Authorizer, Caller, Method
+from localcloud.firestore.explain import fill_plan, fill_stats
 from localcloud.firestore.store import (
     DocumentLookup,
     ReadView,
@@ -27,6 +29,7 @@ from localcloud.firestore.store import (
 from localcloud.firestore.timeutil import fill_timestamp, to_micros
 
 _AUTO_ID_ALPHABET = string.ascii_letters + string.digits
+MIN_PARTITION_SIZE = 128
 _random = random.SystemRandom()
 
 
@@ -207,16 +210,23 @@ class FirestoreService:
         explain = request.explain_options if request.HasField("explain_options") else None
         if explain is not None and not explain.analyze:
             response = protos.RunQueryResponse()
-            response.explain_metrics.plan_summary.SetInParent()
+            fill_plan(response.explain_metrics, query)
             if new_txn is not None:
                 response.transaction = new_txn
             return iter([response])
+        started = time.perf_counter()
         docs, read_time = self.store.run_query(database, request.parent, query, view)
-        return self._query_responses(docs, read_time, new_txn, explain)
+        metrics = None
+        if explain is not None:
+            metrics = protos.RunQueryResponse().explain_metrics
+            fill_plan(metrics, query)
+            seconds = time.perf_counter() - started
+            fill_stats(metrics, results=len(docs), reads=len(docs), scanned=len(docs), seconds=seconds)
+        return self._query_responses(docs, read_time, new_txn, metrics)
 
     @staticmethod
     def _query_responses(
-        docs: list[Any], read_time: int, new_txn: bytes | None, explain: Any | None
+        docs: list[Any], read_time: int, new_txn: bytes | None, metrics: Any | None
     ) -> Iterator[Any]:
         first = True
         for doc in docs:
@@ -227,16 +237,14 @@ class FirestoreService:
                 response.transaction = new_txn
             first = False
             yield response
-        if first or explain is not None:
+        if first or metrics is not None:
+            # An empty result still answers once with the read time; explain metrics come last.
             response = protos.RunQueryResponse()
             fill_timestamp(response.read_time, read_time)
             if first and new_txn is not None:
                 response.transaction = new_txn
-            if explain is not None:
-                metrics = response.explain_metrics
-                metrics.plan_summary.SetInParent()
-                metrics.execution_stats.results_returned = len(docs)
-                metrics.execution_stats.read_operations = max(1, len(docs))
+            if metrics is not None:
+                response.explain_metrics.CopyFrom(metrics)
             yield response
 
     def run_aggregation_query(self, request: Any, caller: Caller) -> Iterator[Any]:
@@ -249,34 +257,54 @@ class FirestoreService:
             raise errors.invalid_argument(str(exc)) from exc
         self.authorize(caller, "list", database, _list_path(request.parent, query), query=query)
         view, new_txn = self._view(database, request)
+        started = time.perf_counter()
         try:
             fields, read_time = self.store.run_aggregation(database, request.parent, aggregation, view)
         except query_engine.QueryError as exc:
             raise errors.invalid_argument(str(exc)) from exc
         response = protos.RunAggregationQueryResponse()
-        for alias, value in fields.items():
-            response.result.aggregate_fields[alias].CopyFrom(value)
         fill_timestamp(response.read_time, read_time)
         if new_txn is not None:
             response.transaction = new_txn
-        if request.HasField("explain_options"):
-            response.explain_metrics.plan_summary.SetInParent()
-            if not request.explain_options.analyze:
-                response.ClearField("result")
+        explain = request.explain_options if request.HasField("explain_options") else None
+        if explain is None or explain.analyze:
+            for alias, value in fields.items():
+                response.result.aggregate_fields[alias].CopyFrom(value)
+        if explain is not None:
+            fill_plan(response.explain_metrics, query)
+            if explain.analyze:
+                seconds = time.perf_counter() - started
+                fill_stats(response.explain_metrics, results=1, reads=1, scanned=0, seconds=seconds)
         return iter([response])
 
     def partition_query(self, request: Any, caller: Caller) -> Any:
-        """One partition (no split points): a valid answer, as Firestore may return fewer partitions."""
+        """Split points for a collection-group query ordered by ``__name__``: at most
+        ``partition_count - 1`` of them, each partition holding at least 128 documents."""
         database = validate_parent(request.parent)
         query = request.structured_query
         try:
             query_engine.validate_query(query)
         except query_engine.QueryError as exc:
             raise errors.invalid_argument(str(exc)) from exc
-        self.authorize(caller, "list", database, _list_path(request.parent, query), query=query)
         if request.partition_count <= 0:
             raise errors.invalid_argument("partition_count must be positive.")
-        return protos.PartitionQueryResponse()
+        orders = [(order.field.field_path, order.direction) for order in query.order_by]
+        if query.HasField("where") or orders not in ([], [("__name__", 1)]):
+            raise errors.invalid_argument(
+                "Partition queries support no filters and only ordering by __name__ ASC."
+            )
+        self.authorize(caller, "list", database, _list_path(request.parent, query), query=query)
+        view = (
+            self.store.view(database, read_time=to_micros(request.read_time))
+            if request.HasField("read_time")
+            else ReadView()
+        )
+        docs, _ = self.store.run_query(database, request.parent, query, view)
+        size = max(MIN_PARTITION_SIZE, -(-len(docs) // request.partition_count))
+        response = protos.PartitionQueryResponse()
+        for index in range(size, len(docs), size):
+            response.partitions.add().values.add().reference_value = docs[index].name
+        return response
 
     def list_documents(self, request: Any, caller: Caller) -> Any:
         database = validate_parent(request.parent)

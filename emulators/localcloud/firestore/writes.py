@@ -41,7 +41,7 @@ def target_name(write: Any) -> str:
     raise errors.invalid_argument("A write must have an operation (update, delete or transform).")
 
 
-def check_precondition(write: Any, name: str, old: Any | None) -> None:
+def check_precondition(write: Any, name: str, old: Any | None, now_micros: int) -> None:
     if not write.HasField("current_document"):
         return
     condition = write.current_document
@@ -53,6 +53,8 @@ def check_precondition(write: Any, name: str, old: Any | None) -> None:
             raise errors.already_exists(f"Document already exists: {name}")
     elif kind == "update_time":
         required = to_micros(condition.update_time)
+        if required > now_micros:
+            raise errors.invalid_argument(f"Precondition update_time of {name} is in the future.")
         if old is None:
             raise errors.failed_precondition(f"No document to update: {name}")
         stored = to_micros(old.update_time)
@@ -65,7 +67,7 @@ def check_precondition(write: Any, name: str, old: Any | None) -> None:
 def apply_write(write: Any, old: Any | None, commit_micros: int) -> WriteOutcome:
     """The outcome of ``write`` on ``old``; raises FirestoreError for a rejected write."""
     name = target_name(write)
-    check_precondition(write, name, old)
+    check_precondition(write, name, old, commit_micros)
     operation = write.WhichOneof("operation")
     if operation == "delete":
         if write.update_transforms:

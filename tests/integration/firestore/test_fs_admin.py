@@ -174,3 +174,41 @@ def test_http_extras_clear_a_database_and_count_reads_writes_and_deletes(
     with pytest.raises(urllib.error.HTTPError) as raised:
         http(firestore_emulator, "GET", "/emulator/v1/nothing")
     assert raised.value.code == 404
+
+
+def test_partition_query_splits_a_collection_group_into_ordered_ranges(firestore_client: Any) -> None:
+    parents = ["", "abc/123/", "def/456/"]
+    batch = firestore_client.batch()
+    expected = []
+    for i in range(300):
+        path = f"{parents[i % 3]}parts/doc{i:03d}"
+        batch.set(firestore_client.document(path), {"i": i})
+        expected.append(path)
+    batch.commit()
+    group = firestore_client.collection_group("parts")
+    partitions = list(group.get_partitions(3))
+    assert len(partitions) == 3  # split every 128 documents, at most partition_count - 1 times
+    found = [s.reference.path for p in partitions for s in p.query().stream()]
+    assert found == sorted(expected, key=lambda path: path.split("/"))
+    assert len(list(firestore_client.collection_group("nothing").get_partitions(3))) == 1
+
+
+def test_explain_options_report_the_index_and_execution_stats(firestore_client: Any) -> None:
+    from google.cloud.firestore_v1.query_profile import ExplainOptions
+
+    coll = firestore_client.collection("explained")
+    for i in range(3):
+        coll.document(f"d{i}").set({"a": 1, "b": i})
+    query = coll.where(filter=firestore.FieldFilter("a", "in", [1, 2]))
+    planned = query.get(explain_options=ExplainOptions(analyze=False))
+    assert list(planned) == []
+    index = planned.get_explain_metrics().plan_summary.indexes_used[0]
+    assert (index["properties"], index["query_scope"]) == ("(a ASC, __name__ ASC)", "Collection")
+    analyzed = query.get(explain_options=ExplainOptions(analyze=True))
+    stats = analyzed.get_explain_metrics().execution_stats
+    assert stats.results_returned == len(analyzed) == 3
+    assert stats.read_operations == 3 and stats.execution_duration.total_seconds() > 0
+    assert {"billing_details", "documents_scanned", "index_entries_scanned"} <= set(stats.debug_stats)
+    counted = query.count().get(explain_options=ExplainOptions(analyze=True))
+    assert counted[0][0].value == 3
+    assert counted.get_explain_metrics().execution_stats.read_operations == 1

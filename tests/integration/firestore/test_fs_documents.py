@@ -300,3 +300,31 @@ def test_invalid_document_names_are_invalid_argument(firestore_client: Any) -> N
             },
             metadata=firestore_client._rpc_metadata,
         )
+
+
+def test_an_update_time_precondition_in_the_future_is_invalid_and_a_past_one_fails(
+    firestore_client: Any,
+) -> None:
+    ref = firestore_client.document("pre/future")
+    written = ref.set({"n": 1})
+    future = timestamp_pb2.Timestamp()
+    future.FromDatetime(written.update_time + dt.timedelta(hours=1))
+    with pytest.raises(exceptions.InvalidArgument):
+        ref.update({"n": 2}, option=firestore_client.write_option(last_update_time=future))
+    with pytest.raises(exceptions.InvalidArgument):
+        ref.delete(option=firestore_client.write_option(last_update_time=future))
+    ref.set({"n": 3})
+    with pytest.raises(exceptions.FailedPrecondition):
+        ref.delete(option=firestore_client.write_option(last_update_time=written.update_time))
+    assert ref.get().to_dict() == {"n": 3}
+
+
+def test_a_batch_reports_no_update_time_for_its_delete(firestore_client: Any) -> None:
+    keep, drop = firestore_client.document("b/keep"), firestore_client.document("b/drop")
+    drop.set({"x": 1})
+    batch = firestore_client.batch()
+    batch.set(keep, {"x": 1})
+    batch.delete(drop)
+    created, deleted = batch.commit()
+    assert created._pb.HasField("update_time")
+    assert not deleted._pb.HasField("update_time")
