@@ -31,9 +31,12 @@ def test_a_config_change_lists_only_what_changed() -> None:
     assert entry.details["before"] == {"max_hourly_actions": 20}
 
 
-def test_approval_expiry_has_its_own_event_type() -> None:
-    entry = audit.approval_event("salon_1", audit.AuditEventType.APPROVAL_EXPIRED, "system", "apr_1", "dec_1", NOW)
-    assert entry.to_firestore()["event_type"] == "approval_expired"
+def test_approval_expiry_is_a_system_rejection_that_says_it_expired() -> None:
+    entry = audit.approval_expired("salon_1", "apr_1", "dec_1", NOW, NOW)
+    doc = entry.to_firestore()
+    assert (doc["event_type"], doc["actor"], doc["action"]) == ("approval_rejected", "system", "Approval expired")
+    assert doc["details"]["reason"] == "expired"
+    AuditLog.from_firestore(entry.id, doc)
     with pytest.raises(ValueError):
         audit.approval_event("salon_1", audit.AuditEventType.DECISION_MADE, "x", "apr_1", None, NOW)
 
@@ -45,6 +48,7 @@ def test_a_consent_change_is_a_config_change_of_the_customers_consent() -> None:
     doc = entry.to_firestore()
     assert (doc["event_type"], doc["resource_type"], doc["resource_id"]) == (
         "config_changed", "customer_consent", "cust_1")
+    AuditLog.from_firestore(entry.id, doc)
 
 
 def test_entries_need_an_aware_time_and_a_salon() -> None:
