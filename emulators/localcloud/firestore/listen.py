@@ -214,9 +214,11 @@ class ListenSession:
         """Send what changed in ``target`` between what the client has and the data at ``at``."""
         assert self._database is not None
         fresh = self._read(target, at)
+        sent = 0
         for name, doc in fresh.items():
             previous = target.docs.get(name)
             if previous is None or previous.update_time != doc.update_time:
+                sent += 1
                 response = protos.ListenResponse()
                 change = response.document_change
                 change.document.CopyFrom(doc)
@@ -233,6 +235,7 @@ class ListenSession:
                 removal.removed_target_ids.append(target.target_id)
                 fill_timestamp(removal.read_time, at)
                 yield response
+        self._store.record_reads(self._database, sent)
         target.docs = fresh
         target.synced_at = at
 

@@ -262,6 +262,12 @@ class Store:
             stats = self._database(database).stats
             return Stats(stats.since, stats.reads, stats.writes, stats.deletes, stats.queries)
 
+    def record_reads(self, database: str, count: int) -> None:
+        """Bill reads served outside the read RPCs (documents a listener is sent)."""
+        if count:
+            with self._lock:
+                self._database(database).stats.reads += count
+
     def reset_stats(self, database: str) -> None:
         with self._lock:
             self._database(database).stats = Stats(since=self._clock())

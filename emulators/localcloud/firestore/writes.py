@@ -17,6 +17,7 @@ from localcloud.firestore.timeutil import fill_timestamp, to_micros
 from localcloud.firestore.values import compare_values
 
 MAX_DOCUMENT_BYTES = 1_048_576
+MAX_NESTING_DEPTH = 20  # maps and arrays inside each other
 INT64_MAX = 2**63 - 1
 INT64_MIN = -(2**63)
 _RESERVED_NAME = re.compile(r"^__.*__$")
@@ -225,31 +226,41 @@ def document_name_size(name: str) -> int:
     return sum(len(segment.encode()) + 1 for segment in path.split("/") if segment) + 16
 
 
-def _validate_fields(fields: Any, name: str, *, allow_vector_type: bool = False) -> int:
+def _validate_fields(fields: Any, name: str, *, allow_vector_type: bool = False, depth: int = 0) -> int:
+    if depth > MAX_NESTING_DEPTH:
+        raise errors.invalid_argument(
+            f"Cannot write document {name}: maps and arrays are nested more than {MAX_NESTING_DEPTH} levels deep."
+        )
     size = 0
     for key, value in fields.items():
         if _RESERVED_NAME.match(key) and not (allow_vector_type and key == "__type__"):
             raise errors.invalid_argument(
                 f"Cannot write document {name}: field name '{key}' is reserved (names matching __.*__ are reserved)."
             )
-        size += len(key.encode()) + 1 + _validate_value(value, name, in_array=False)
+        size += len(key.encode()) + 1 + _validate_value(value, name, in_array=False, depth=depth)
     return size
 
 
-def _validate_value(value: Any, name: str, *, in_array: bool) -> int:
+def _validate_value(value: Any, name: str, *, in_array: bool, depth: int) -> int:
     kind = value.WhichOneof("value_type")
     if kind == "string_value":
         return len(value.string_value.encode()) + 1
     if kind == "map_value":
         fields = value.map_value.fields
         is_vector = "__type__" in fields and fields["__type__"].string_value == "__vector__"
-        return _validate_fields(fields, name, allow_vector_type=is_vector)
+        return _validate_fields(fields, name, allow_vector_type=is_vector, depth=depth + 1)
     if kind == "array_value":
         if in_array:
             raise errors.invalid_argument(
                 f"Cannot write document {name}: an array value cannot directly contain another array value."
             )
-        return sum(_validate_value(item, name, in_array=True) for item in value.array_value.values)
+        if depth + 1 > MAX_NESTING_DEPTH:
+            raise errors.invalid_argument(
+                f"Cannot write document {name}: maps and arrays are nested more than {MAX_NESTING_DEPTH} levels deep."
+            )
+        return sum(
+            _validate_value(item, name, in_array=True, depth=depth + 1) for item in value.array_value.values
+        )
     if kind == "timestamp_value":
         # Firestore keeps microsecond precision; drop the rest so reads return what is stored.
         value.timestamp_value.nanos -= value.timestamp_value.nanos % 1000

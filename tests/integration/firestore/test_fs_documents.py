@@ -328,3 +328,16 @@ def test_a_batch_reports_no_update_time_for_its_delete(firestore_client: Any) ->
     created, deleted = batch.commit()
     assert created._pb.HasField("update_time")
     assert not deleted._pb.HasField("update_time")
+
+
+def test_values_nested_deeper_than_twenty_levels_are_rejected(firestore_client: Any) -> None:
+    def nested(levels: int) -> dict[str, Any]:
+        value: dict[str, Any] = {"leaf": 1}
+        for _ in range(levels - 1):
+            value = {"m": value}
+        return value
+
+    ref = firestore_client.document("deep/doc")
+    ref.set({"top": nested(20)})
+    with pytest.raises(exceptions.InvalidArgument):
+        ref.set({"top": nested(21)})
