@@ -1,0 +1,142 @@
+"""gap_fill_agent: offer an open gap to the few customers most likely to take it.
+
+Per open gap, in waves: when no offer for the gap is still waiting for an answer and fewer than
+`max_fill_attempts` waves went out, the next wave goes to the top `offer_wave_size` candidates by expected value
+(P(accept) x value) who were never asked about this gap. The first confirmed "yes" books the slot atomically
+(services.gap_fill_service); later "yes" replies get a polite "slot taken".
+
+The waitlist goes first, in its own fair order (waitlist_agent): while a matching waitlist entry has not been
+asked about a gap, this agent leaves the gap to it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from salonflow.agents.candidates import Candidate, Source, gap_candidates, offered_slot, waitlist_fits
+from salonflow.agents.proposals import Action, AgentName, Proposal
+from salonflow.agents.snapshot import GapView, SalonSnapshot
+from salonflow.domain.enums import (
+    CustomerSegment,
+    DecisionType,
+    GapStatus,
+    MessageCategory,
+    MessageIntent,
+    OutreachType,
+)
+from salonflow.domain.money import rupees_from_paise
+
+
+def wave_can_start(snapshot: SalonSnapshot, gap: GapView, now: datetime) -> bool:
+    if gap.status is not GapStatus.OPEN or gap.end <= now:
+        return False
+    if gap.fill_attempts >= snapshot.salon.settings.max_fill_attempts:
+        return False
+    return not any(o.is_live(now) for o in snapshot.outreach_about(gap.id))
+
+
+def waitlist_waiting_for(snapshot: SalonSnapshot, gap: GapView, now: datetime) -> bool:
+    """A matching waitlist entry not yet asked about this gap: the waitlist has first call."""
+    asked = {o.customer_id for o in snapshot.outreach_about(gap.id)}
+    lead = snapshot.salon.settings.min_lead_minutes
+    for entry in snapshot.waitlist:
+        service = snapshot.services.get(entry.service_id)
+        if service is None or entry.customer_id in asked:
+            continue
+        slot = offered_slot(gap, service, now, lead)
+        if slot is not None and waitlist_fits(entry, gap, slot, now):
+            return True
+    return False
+
+
+def offer_proposal(
+    snapshot: SalonSnapshot,
+    gap: GapView,
+    candidate: Candidate,
+    now: datetime,
+    agent: AgentName,
+    rank: int,
+) -> Proposal:
+    salon = snapshot.salon
+    service = snapshot.services[candidate.service_id]
+    customer = snapshot.customers[candidate.customer_id]
+    staff = snapshot.staff.get(gap.staff_id)
+    staff_name = staff.name if staff else gap.staff_id
+    score = snapshot.scores.get(candidate.customer_id)
+    segment = score.segment if score else CustomerSegment.NEW
+    local = candidate.slot.start.astimezone(salon.zone)
+    when = f"{local:%-I:%M %p}" if local.date() == now.astimezone(salon.zone).date() else f"{local:%a %-d %b %-I:%M %p}"
+    price = rupees_from_paise(service.price_paise)
+    pct = round(candidate.probability * 100)
+    why = {
+        Source.WAITLIST: "is on the waitlist for it",
+        Source.MOVE_UP: "has a later booking for it and could come earlier",
+        Source.DUE_REGULAR: "is a regular due for a visit",
+    }[candidate.source]
+    factors = "; ".join(candidate.factors)
+    reason = (
+        f"Offer {customer.first_name} the {when} {service.name} slot with {staff_name} (₹{price}): "
+        f"{customer.first_name} {why}{' and ' + factors if factors else ''} — about {pct}% likely to accept."
+    )
+    valid_until = min(now + timedelta(minutes=salon.settings.offer_valid_minutes), candidate.slot.start)
+    action, intent, outreach_type, decision_type = {
+        Source.WAITLIST: (Action.SEND_WAITLIST_OFFER, MessageIntent.WAITLIST_OFFER,
+                          OutreachType.WAITLIST_PROMOTION, DecisionType.WAITLIST_PROMOTION),
+        Source.MOVE_UP: (Action.SEND_MOVE_UP_OFFER, MessageIntent.GAP_FILL_OFFER,
+                         OutreachType.REBOOKING, DecisionType.GAP_FILL),
+        Source.DUE_REGULAR: (Action.SEND_GAP_OFFER, MessageIntent.GAP_FILL_OFFER,
+                             OutreachType.GAP_FILL, DecisionType.GAP_FILL),
+    }[candidate.source]
+    return Proposal(
+        agent_name=agent,
+        decision_type=decision_type,
+        action=action,
+        trigger_type="schedule_gap",
+        trigger_id=gap.id,
+        reason=reason,
+        case_key=gap.id,  # the whole gap is treated or held out, so fill rates compare cleanly
+        expected_value=round(rupees_from_paise(round(candidate.expected_value_paise)), 2),
+        potential_revenue=price,
+        probability=candidate.probability,
+        customer_id=candidate.customer_id,
+        staff_id=gap.staff_id,
+        service_id=candidate.service_id,
+        booking_id=candidate.booking_id,
+        gap_id=gap.id,
+        time_slot=candidate.slot.start,
+        slot_end=candidate.slot.end,
+        intent=intent,
+        outreach_type=outreach_type,
+        category=MessageCategory.SERVICE,
+        channel="whatsapp",
+        valid_until=valid_until,
+        details={
+            "wave": gap.fill_attempts + 1,
+            "rank": rank,
+            "candidate_source": candidate.source.value,
+            "customer_segment": segment.value,
+            "gap_duration_minutes": gap.minutes,
+            "staff_name": staff_name,
+            "customer_name": customer.name,
+            "service_name": service.name,
+            "waitlist_id": candidate.waitlist_id,
+            "factors": list(candidate.factors),
+        },
+    )
+
+
+def gap_fill_agent(snapshot: SalonSnapshot, now: datetime) -> list[Proposal]:
+    wave = snapshot.salon.settings.offer_wave_size
+    proposals: list[Proposal] = []
+    offered: set[str] = set()  # one offer per customer per run, whatever the number of gaps
+    for gap in sorted(snapshot.gaps, key=lambda g: (g.start, g.id)):
+        if not wave_can_start(snapshot, gap, now) or waitlist_waiting_for(snapshot, gap, now):
+            continue
+        ranked = [
+            c for c in gap_candidates(snapshot, gap, now, frozenset({Source.DUE_REGULAR, Source.MOVE_UP}))
+            if c.customer_id not in offered
+        ]
+        for rank, candidate in enumerate(ranked[:wave], start=1):
+            offered.add(candidate.customer_id)
+            proposals.append(offer_proposal(snapshot, gap, candidate, now, AgentName.GAP_FILL, rank))
+    return proposals
