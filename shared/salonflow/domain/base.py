@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time
 from enum import Enum
 from typing import Annotated, Any, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
 
 __all__ = [
     "DocId",
@@ -66,7 +66,11 @@ def _local_time(value: time) -> time:
     return value
 
 
-LocalTime = Annotated[time, AfterValidator(_local_time)]
+LocalTime = Annotated[
+    time,
+    AfterValidator(_local_time),
+    PlainSerializer(lambda value: value.strftime("%H:%M"), return_type=str, when_used="json"),
+]
 """A wall-clock time in the salon's timezone, stored as "HH:MM"."""
 
 _E164 = re.compile(r"^\+[1-9][0-9]{7,14}$")
@@ -143,6 +147,13 @@ class DomainModel(BaseModel):
     @classmethod
     def from_firestore_map(cls, data: Mapping[str, Any]) -> Self:
         return cls.model_validate(from_firestore_value(data))
+
+    def with_changes(self, **changes: Any) -> Self:
+        """A validated copy with some fields replaced (unlike `model_copy(update=...)`, which skips validation)."""
+        values = {name: getattr(self, name) for name in type(self).model_fields}
+        if self.model_extra:
+            values.update(self.model_extra)
+        return type(self).model_validate({**values, **changes})
 
 
 class OpenModel(DomainModel):

@@ -59,11 +59,9 @@ class Booking(FirestoreDocument):
 
     def cancelled(self, now: datetime) -> Booking:
         """A copy cancelled at `now`, flagged late when inside LATE_CANCELLATION_WINDOW of the start."""
-        return self.model_copy(
-            update={
-                "status": BookingStatus.CANCELLED,
-                "cancelled_at": now,
-                "late_cancellation": self.start_time - now < LATE_CANCELLATION_WINDOW,
-                "updated_at": now,
-            }
+        return self.with_changes(
+            status=BookingStatus.CANCELLED,
+            cancelled_at=now,
+            late_cancellation=self.start_time - now < LATE_CANCELLATION_WINDOW,
+            updated_at=now,
         )

@@ -82,4 +82,4 @@ class Customer(FirestoreDocument):
                 updated_at=now,
             )
             consent.setdefault(channel, {})[category] = record
-        return self.model_copy(update={"consent": consent, "updated_at": now})
+        return self.with_changes(consent=consent, updated_at=now)

@@ -370,3 +370,21 @@ def test_waitlist_entries_fit_slots_by_staff_and_window_and_promote_fairly() -> 
         WaitlistEntry.model_validate({**base, "status": "promoted"})
     with pytest.raises(ValidationError, match="expires_at"):
         WaitlistEntry.model_validate({**base, "expires_at": NOW})
+
+
+def test_with_changes_validates_where_model_copy_would_not() -> None:
+    model = Booking.model_validate(booking())
+    assert model.with_changes(status="confirmed").status is BookingStatus.CONFIRMED
+    with pytest.raises(ValidationError, match="cancelled_at"):
+        model.with_changes(status="cancelled")
+    with pytest.raises(ValidationError, match="timezone-aware"):
+        model.with_changes(updated_at=datetime(2024, 1, 15, 11, 0))
+
+
+def test_wall_clock_times_are_hh_mm_in_json_and_in_firestore() -> None:
+    model = Salon.model_validate(salon(opening_hours={"monday": [{"start": "10:00", "end": "19:30"}]}))
+    assert model.model_dump(mode="json")["opening_hours"]["monday"] == [{"start": "10:00", "end": "19:30"}]
+    assert model.to_firestore()["opening_hours"]["monday"] == [{"start": "10:00", "end": "19:30"}]
+    assert model.model_dump(mode="json")["created_at"] == "2024-01-15T10:00:00Z"
+    with pytest.raises(ValidationError, match="minute precision"):
+        Salon.model_validate(salon(opening_hours={"monday": [{"start": "10:00:30", "end": "19:30"}]}))
