@@ -1,0 +1,69 @@
+"""A salon-wide cap shared by two agents stays exact; quiet hours defer across midnight, never drop."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from google.cloud import firestore
+from salonflow.adapters.firestore.governance_gate import Governor
+from salonflow.domain.customers import Customer
+from salonflow.governance import Allowed, Contact, Deferred, GovernanceSettings, outreach_id
+from salonflow.governance.types import Channel, ConsentChannel, ConsentSource, MessageCategory
+
+pytestmark = pytest.mark.integration
+
+SALON = "salon_cap"
+IST = ZoneInfo("Asia/Kolkata")
+NOW = datetime(2024, 1, 15, 6, 0, tzinfo=UTC)  # 11:30 IST
+
+
+def test_two_agents_racing_against_a_salon_wide_cap_never_exceed_it(firestore_client: firestore.Client) -> None:
+    settings = GovernanceSettings(rate_limits={"hourly_actions": 30})
+    agents = ["gap_fill_agent", "waitlist_agent"] * 25
+    results: list[object] = [None] * len(agents)
+    barrier = threading.Barrier(len(agents))
+
+    def act(i: int) -> None:
+        barrier.wait()
+        results[i] = Governor(firestore_client, SALON).reserve(
+            agent_name=agents[i], settings=settings, now=NOW, action_key=f"reprice-{i}")
+
+    threads = [threading.Thread(target=act, args=(i,)) for i in range(len(agents))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    per_agent = Counter(agents[i] for i, r in enumerate(results) if isinstance(r, Allowed))
+    assert sum(per_agent.values()) == 30
+    assert max(per_agent.values()) <= 20  # each agent's own hourly limit holds as well
+    reasons = {r.reason for r in results if isinstance(r, Deferred)}
+    assert reasons <= {"salon_hourly_limit", "agent_hourly_limit"} and reasons
+    assert len(results) - sum(per_agent.values()) == 20
+
+
+def test_a_late_evening_offer_is_deferred_to_ten_the_next_morning_in_the_salons_timezone(
+    firestore_client: firestore.Client,
+) -> None:
+    customer = Customer(id="cust_1", salon_id=SALON, name="Ravi", phone="+919876543211",
+                        created_at=NOW, updated_at=NOW)
+    customer = customer.with_consent([ConsentChannel.WHATSAPP], MessageCategory.MARKETING, True,
+                                     ConsentSource.IN_SALON, NOW)
+    firestore_client.collection("salons", SALON, "customers").document("cust_1").set(customer.to_firestore())
+    settings = GovernanceSettings.from_salon_document({"timezone": "Asia/Kolkata"})
+    contact = Contact("cust_1", Channel.WHATSAPP, MessageCategory.MARKETING,
+                      outreach_id(SALON, "cust_1", "retention", "2024-01"))
+    governor = Governor(firestore_client, SALON)
+
+    late = datetime(2024, 1, 15, 23, 40, tzinfo=IST)
+    deferred = governor.reserve(agent_name="retention_agent", settings=settings, now=late, contact=contact)
+    assert deferred == Deferred(datetime(2024, 1, 16, 10, 0, tzinfo=IST), "quiet_hours:marketing")
+    assert governor.rate_limits("retention_agent", settings, late)["hourly_actions"]["current"] == 0
+
+    assert isinstance(deferred, Deferred) and deferred.until is not None
+    retried = governor.reserve(agent_name="retention_agent", settings=settings, now=deferred.until, contact=contact)
+    assert isinstance(retried, Allowed)
