@@ -116,3 +116,12 @@ def test_a_key_reused_with_another_payload_is_rejected(firestore_client: firesto
         run.complete(1)
     with pytest.raises(IdempotencyKeyReused), store.guard("task:x", {"a": 2}):
         pass
+
+
+def test_an_error_after_completion_keeps_the_stored_result(firestore_client: firestore.Client) -> None:
+    store = IdempotencyStore(firestore_client, SALON, ManualClock(START))
+    with pytest.raises(RuntimeError), store.guard("task:y", {"a": 1}) as run:
+        run.complete({"sent": True})
+        raise RuntimeError("publishing the event failed after the send was recorded")
+    with store.guard("task:y", {"a": 1}) as again:
+        assert again.replayed and again.result == {"sent": True}

@@ -46,6 +46,13 @@ def test_two_agents_racing_against_a_salon_wide_cap_never_exceed_it(firestore_cl
     assert len(results) - sum(per_agent.values()) == 20
 
 
+def test_a_salon_cap_of_zero_stops_every_agent(firestore_client: firestore.Client) -> None:
+    settings = GovernanceSettings(rate_limits={"daily_actions": 0})
+    result = Governor(firestore_client, SALON).reserve(
+        agent_name="gap_fill_agent", settings=settings, now=NOW, action_key="k")
+    assert isinstance(result, Deferred) and result.reason == "salon_daily_limit"
+
+
 def test_a_late_evening_offer_is_deferred_to_ten_the_next_morning_in_the_salons_timezone(
     firestore_client: firestore.Client,
 ) -> None:

@@ -115,9 +115,9 @@ class Governor:
         refs: dict[str, Any] = {"agent": self._agent_ref(agent_name)}
         # Salon-wide caps are read only when configured: the limit decides whether they exist.
         preliminary = resolve_limits(None, settings.rate_limits)
-        if preliminary.salon_hourly_actions:
+        if preliminary.salon_hourly_actions is not None:
             scopes.append((SALON_SCOPE, hour))
-        if preliminary.salon_daily_actions:
+        if preliminary.salon_daily_actions is not None:
             scopes.append((SALON_SCOPE, day))
         for scope, period in scopes:
             refs[counter_doc_id(scope, period)] = self._counter_ref(counter_doc_id(scope, period))

@@ -159,7 +159,9 @@ class IdempotencyStore:
 
         def delete_if_ours(transaction: Any) -> None:
             snap = ref.get(transaction=transaction)
-            if snap.exists and (snap.to_dict() or {}).get("lease_token") == token:
+            data = (snap.to_dict() or {}) if snap.exists else {}
+            # Only our own unfinished lease: a COMPLETED record stays, whatever raised afterwards.
+            if data.get("lease_token") == token and data.get("status") == IdempotencyStatus.IN_PROGRESS.value:
                 transaction.delete(ref)
 
         run_transaction(self._client, delete_if_ours)
