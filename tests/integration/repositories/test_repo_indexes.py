@@ -144,6 +144,7 @@ def run_every_repository_query(client: Any) -> None:
     repos.approvals.pending()
     repos.approvals.pending_past_expiry(NOW)
     repos.approvals.for_decision("dec_1")
+    repos.approvals.count_pending()
     repos.outreach.by_status(OutreachStatus.SENT)
     repos.outreach.for_customer_since("cust_1", NOW)
     repos.outreach.for_trigger("gap_1")

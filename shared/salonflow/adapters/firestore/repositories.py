@@ -180,6 +180,16 @@ class _Repository(_SalonScoped, Generic[M]):
             built = built.limit(limit)
         return self._run(built, transaction)
 
+    def count(
+        self, filters: Sequence[tuple[str, str, Any]] = (), transaction: Transaction | None = None
+    ) -> int:
+        """How many documents match (an aggregation query: billed per 1,000 index entries, not per document)."""
+        built: Any = self.collection
+        for field_path, op, value in filters:
+            built = built.where(filter=FieldFilter(field_path, op, to_firestore_value(value)))
+        results = built.count(alias="total").get(transaction=transaction)
+        return int(results[0][0].value)
+
     # ---- writes ----
 
     def create(self, model: M, writer: Writer | None = None) -> None:
@@ -475,6 +485,10 @@ class ApprovalRepository(_Repository[Approval]):
             limit=limit,
             transaction=transaction,
         )
+
+    def count_pending(self, transaction: Transaction | None = None) -> int:
+        """The approval backlog (the spec alerts when more than 10 stay pending)."""
+        return self.count([("status", "==", ApprovalStatus.PENDING)], transaction=transaction)
 
     def for_decision(self, decision_id: str, transaction: Transaction | None = None) -> list[Approval]:
         return self.query([("decision_id", "==", decision_id)], transaction=transaction)
