@@ -7,7 +7,6 @@ import urllib.request
 from collections.abc import Iterator
 
 import pytest
-
 from localcloud.testing import RunningServer, run_server
 
 PROJECT_ID = "demo-salonflow"
@@ -48,3 +47,23 @@ def firestore_client(firestore_emulator: RunningServer) -> Iterator[object]:
         yield client
     finally:
         client.close()
+
+
+@pytest.fixture(scope="session")
+def pubsub_emulator() -> Iterator[RunningServer]:
+    with run_server("pubsub", ["--project", PROJECT_ID]) as server:
+        previous = os.environ.get("PUBSUB_EMULATOR_HOST")
+        os.environ["PUBSUB_EMULATOR_HOST"] = server.address
+        try:
+            yield server
+        finally:
+            if previous is None:
+                os.environ.pop("PUBSUB_EMULATOR_HOST", None)
+            else:
+                os.environ["PUBSUB_EMULATOR_HOST"] = previous
+
+
+@pytest.fixture(scope="session")
+def tasks_emulator() -> Iterator[RunningServer]:
+    with run_server("tasks", ["--project", PROJECT_ID]) as server:
+        yield server
