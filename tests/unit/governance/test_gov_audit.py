@@ -37,6 +37,10 @@ def test_approval_expiry_is_a_system_rejection_that_says_it_expired() -> None:
     assert (doc["event_type"], doc["actor"], doc["action"]) == ("approval_rejected", "system", "Approval expired")
     assert doc["details"]["reason"] == "expired"
     AuditLog.from_firestore(entry.id, doc)
+    by_type = audit.approval_event("salon_1", audit.AuditEventType.APPROVAL_EXPIRED, "system", "apr_1", "dec_1", NOW)
+    stored = by_type.to_firestore()
+    assert (stored["event_type"], stored["action"], stored["details"]["reason"]) == (
+        "approval_rejected", "Approval expired", "expired")
     with pytest.raises(ValueError):
         audit.approval_event("salon_1", audit.AuditEventType.DECISION_MADE, "x", "apr_1", None, NOW)
 
