@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from google.cloud import pubsub_v1
+from google.cloud import pubsub_v1, tasks_v2  # type: ignore[attr-defined]
 from localcloud.tasks.client import emulator_client
 from localcloud.tasks.recorder import recording_endpoint
 from localcloud.testing import RunningServer, run_server
@@ -116,19 +116,25 @@ def bench_pubsub(server: RunningServer) -> None:
 
 def bench_tasks(server: RunningServer) -> None:
     client = emulator_client(server.address)
-    queue = client.create_queue(parent=LOCATION, queue={"name": f"{LOCATION}/queues/bench"}).name
+    queue = client.create_queue(parent=LOCATION, queue=tasks_v2.Queue(name=f"{LOCATION}/queues/bench")).name
     with recording_endpoint() as endpoint:
         latencies = []
         for index in range(100):
             sent = time.monotonic()
-            client.create_task(parent=queue, task={"http_request": {"url": endpoint.url, "body": b"{}"}})
+            client.create_task(
+                parent=queue,
+                task=tasks_v2.Task(http_request=tasks_v2.HttpRequest(url=endpoint.url, body=b"{}")),
+            )
             latencies.append(endpoint.wait_for(index + 1)[index].at - sent)
         print(f"tasks: create_task -> HTTP dispatch latency {percentiles(latencies)}")
 
         count = 500
         started = time.monotonic()
         for _ in range(count):
-            client.create_task(parent=queue, task={"http_request": {"url": endpoint.url, "body": b"{}"}})
+            client.create_task(
+                parent=queue,
+                task=tasks_v2.Task(http_request=tasks_v2.HttpRequest(url=endpoint.url, body=b"{}")),
+            )
         endpoint.wait_for(100 + count, timeout_s=60)
         elapsed = time.monotonic() - started
         print(f"tasks: created and dispatched {count} tasks at {count / elapsed:.0f}/s")

@@ -11,7 +11,7 @@ import itertools
 import random
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -21,6 +21,7 @@ from google.pubsub_v1.types import pubsub as ps
 from localcloud.pubsub import config, names
 from localcloud.pubsub.delivery import DeliveryState, Lease, Pending, RetryPolicy
 from localcloud.pubsub.filter import Predicate, compile_filter
+from localcloud.pubsub.journal import Journal, decode_pb, encode_pb
 from localcloud.pubsub.rpc import invalid_argument
 
 MAX_REQUEST_BYTES = 10 * 1024 * 1024
@@ -87,8 +88,10 @@ class Broker:
         *,
         monotonic: Callable[[], float] = time.monotonic,
         wall: Callable[[], datetime] = lambda: datetime.now(UTC),
+        journal: Journal | None = None,
     ) -> None:
         self._monotonic = monotonic
+        self._journal = journal
         self._wall = wall
         self._cond = threading.Condition()
         self._topics: dict[str, Any] = {}
@@ -99,6 +102,9 @@ class Broker:
         self._message_ids = itertools.count(random.randint(10**15, 9 * 10**15))
         self._stream_ids = itertools.count(1)
         self._stopped = False
+        if journal is not None:
+            self._restore(journal.replay())
+            journal.open(self._state_records())
         self._reaper = threading.Thread(target=self._reap_forever, name="pubsub-reaper", daemon=True)
         self._reaper.start()
 
@@ -108,6 +114,9 @@ class Broker:
             self._stopped = True
             self._cond.notify_all()
         self._reaper.join(timeout=2)
+        if self._journal is not None:
+            with self._cond:
+                self._journal.close()
 
     @property
     def stopped(self) -> bool:
@@ -126,6 +135,7 @@ class Broker:
             stored.CopyFrom(topic)
             stored.state = int(ps.Topic.State.ACTIVE)
             self._topics[topic.name] = stored
+            self._record({"op": "topic", "pb": encode_pb(stored)})
             return self._copy(stored)
 
     def update_topic(self, topic: Any, paths: Iterable[str]) -> Any:
@@ -144,6 +154,7 @@ class Broker:
                     stored.labels.update(topic.labels)
                 elif topic.HasField(path):
                     getattr(stored, path).CopyFrom(getattr(topic, path))
+            self._record({"op": "topic", "pb": encode_pb(stored)})
             return self._copy(stored)
 
     def get_topic(self, name: str) -> Any:
@@ -160,11 +171,8 @@ class Broker:
     def delete_topic(self, name: str) -> None:
         with self._cond:
             self._topic(name)
-            del self._topics[name]
-            # Google keeps the subscriptions, detached from any topic.
-            for record in self._subs.values():
-                if record.config.topic == name:
-                    record.config.topic = names.DELETED_TOPIC
+            self._drop_topic(name)
+            self._record({"op": "topic_del", "name": name})
             self._cond.notify_all()
 
     def list_topic_subscriptions(self, topic: str, page_size: int, token: str) -> tuple[list[str], str]:
@@ -212,6 +220,7 @@ class Broker:
                 accepts=compile_filter(normalised.filter) if normalised.filter else None,
             )
             self._subs[subscription.name] = record
+            self._record({"op": "sub", "pb": encode_pb(normalised)})
             self._cond.notify_all()
             return self._copy(normalised)
 
@@ -254,6 +263,7 @@ class Broker:
                 max_delivery_attempts=config.max_attempts_of(normalised),
                 retry_policy=config.retry_policy_of(normalised),
             )
+            self._record({"op": "sub", "pb": encode_pb(normalised)})
             self._cond.notify_all()
             return self._copy(normalised)
 
@@ -265,6 +275,7 @@ class Broker:
             record.config.ClearField("push_config")
             if push_config.push_endpoint:
                 record.config.push_config.CopyFrom(push_config)
+            self._record({"op": "sub", "pb": encode_pb(record.config)})
             self._cond.notify_all()
 
     def get_subscription(self, name: str) -> Any:
@@ -282,6 +293,7 @@ class Broker:
         with self._cond:
             self._sub(name)
             del self._subs[name]
+            self._record({"op": "sub_del", "name": name})
             self._cond.notify_all()
 
     # ------------------------------------------------------------------ leasing
@@ -309,7 +321,7 @@ class Broker:
         if not ack_ids:
             raise invalid_argument("No ack ids specified.")
         with self._cond:
-            self._sub(name).delivery.acknowledge(ack_ids)
+            self._acked(name, self._sub(name).delivery.acknowledge(ack_ids))
             self._cond.notify_all()
 
     def modify_ack_deadline(self, name: str, ack_ids: Iterable[str], seconds: int) -> None:
@@ -362,7 +374,7 @@ class Broker:
                     max(MIN_STREAM_ACK_DEADLINE_S, request.stream_ack_deadline_seconds),
                 )
             if request.ack_ids:
-                record.delivery.acknowledge(request.ack_ids)
+                self._acked(stream.subscription, record.delivery.acknowledge(request.ack_ids))
             if len(request.modify_deadline_ack_ids) != len(request.modify_deadline_seconds):
                 return
             now = self.now()
@@ -440,7 +452,7 @@ class Broker:
             if record is None:
                 return
             if success:
-                record.delivery.acknowledge([ack_id])
+                self._acked(subscription, record.delivery.acknowledge([ack_id]))
             else:
                 dead = record.delivery.modify_deadline([ack_id], 0, self.now(), fallback_retry=fallback)
                 self._dead_letter_locked(record, dead)
@@ -474,18 +486,29 @@ class Broker:
         stored.message_id = str(next(self._message_ids))
         # Microsecond precision keeps the RFC 3339 form parseable by firebase-functions.
         stored.publish_time.FromDatetime(self._wall().astimezone(UTC))
-        size = stored.ByteSize()
-        for record in self._subs.values():
-            if record.config.topic != topic or record.config.detached:
-                continue
+        receivers = [
+            name
+            for name, record in self._subs.items()
+            if record.config.topic == topic
+            and not record.config.detached
             # A message the filter rejects counts as acknowledged at once, as on Google.
-            if record.accepts is None or record.accepts(stored.attributes):
-                record.delivery.enqueue(Pending(seq=next(self._seq), message=stored, size=size))
+            and (record.accepts is None or record.accepts(stored.attributes))
+        ]
+        self._deliver_to(stored, receivers)
+        self._record({"op": "pub", "msg": encode_pb(stored), "subs": receivers})
         return str(stored.message_id)
+
+    def _deliver_to(self, stored: Any, receivers: Iterable[str]) -> None:
+        size = stored.ByteSize()
+        for name in receivers:
+            record = self._subs.get(name)
+            if record is not None and not record.delivery.holds(stored.message_id):
+                record.delivery.enqueue(Pending(seq=next(self._seq), message=stored, size=size))
 
     def _dead_letter_locked(self, record: SubscriptionRecord, dead: list[Pending]) -> None:
         if not dead:
             return
+        self._acked(record.config.name, [p.message.message_id for p in dead])
         target = record.config.dead_letter_policy.dead_letter_topic
         if target not in self._topics:
             return  # Google drops them too when the dead-letter topic has vanished.
@@ -549,6 +572,85 @@ class Broker:
         if upcoming is not None:
             wake_at = min(wake_at, upcoming)
         self._cond.wait(timeout=max(0.005, wake_at - now))
+
+    # ------------------------------------------------------------------ persistence
+    def _record(self, record: dict[str, Any]) -> None:
+        if self._journal is None:
+            return
+        self._journal.append(record)
+        if self._journal.wants_compaction:
+            self._journal.compact(self._state_records())
+
+    def _acked(self, subscription: str, message_ids: list[str]) -> None:
+        if message_ids:
+            self._record({"op": "ack", "sub": subscription, "ids": message_ids})
+
+    def _drop_topic(self, name: str) -> None:
+        self._topics.pop(name, None)
+        # Google keeps the subscriptions, detached from any topic.
+        for record in self._subs.values():
+            if record.config.topic == name:
+                record.config.topic = names.DELETED_TOPIC
+
+    def _state_records(self) -> Iterator[dict[str, Any]]:
+        """The whole state as journal records: what a snapshot holds."""
+        for topic in self._topics.values():
+            yield {"op": "topic", "pb": encode_pb(topic)}
+        for record in self._subs.values():
+            yield {"op": "sub", "pb": encode_pb(record.config)}
+        holders: dict[str, tuple[int, Any, list[str]]] = {}
+        for name, record in self._subs.items():
+            for pending in record.delivery.all_pending():
+                seq, message, subs = holders.get(
+                    pending.message.message_id, (pending.seq, pending.message, [])
+                )
+                subs.append(name)
+                holders[pending.message.message_id] = (min(seq, pending.seq), message, subs)
+        for _seq, message, subs in sorted(holders.values(), key=lambda item: item[0]):
+            yield {"op": "pub", "msg": encode_pb(message), "subs": subs}
+
+    def _restore(self, records: Iterable[dict[str, Any]]) -> None:
+        """Rebuild state from journal records; replaying a record twice changes nothing."""
+        highest_id = 0
+        for entry in records:
+            op = entry.get("op")
+            if op == "topic":
+                topic = decode_pb(ps.Topic.pb(), entry["pb"])
+                self._topics[topic.name] = topic
+            elif op == "topic_del":
+                self._drop_topic(entry["name"])
+            elif op == "sub":
+                sub = decode_pb(ps.Subscription.pb(), entry["pb"])
+                existing = self._subs.get(sub.name)
+                if existing is None:
+                    self._subs[sub.name] = SubscriptionRecord(
+                        config=sub,
+                        delivery=DeliveryState(
+                            ordered=sub.enable_message_ordering,
+                            max_delivery_attempts=config.max_attempts_of(sub),
+                            retry_policy=config.retry_policy_of(sub),
+                        ),
+                        accepts=compile_filter(sub.filter) if sub.filter else None,
+                    )
+                else:
+                    existing.config = sub
+                    existing.delivery.reconfigure(
+                        max_delivery_attempts=config.max_attempts_of(sub),
+                        retry_policy=config.retry_policy_of(sub),
+                    )
+            elif op == "sub_del":
+                self._subs.pop(entry["name"], None)
+            elif op == "pub":
+                message = decode_pb(ps.PubsubMessage.pb(), entry["msg"])
+                self._deliver_to(message, entry["subs"])
+                if message.message_id.isdigit():
+                    highest_id = max(highest_id, int(message.message_id))
+            elif op == "ack":
+                record = self._subs.get(entry["sub"])
+                if record is not None:
+                    record.delivery.drop(entry["ids"])
+        if highest_id:
+            self._message_ids = itertools.count(highest_id + 1)
 
     def _reap_forever(self) -> None:
         # Expires leases even when nobody is pulling, so dead-lettering happens on time.

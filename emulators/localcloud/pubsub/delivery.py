@@ -83,6 +83,7 @@ class DeliveryState:
         self._leases: dict[str, Lease] = {}
         self._ack_prefix = secrets.token_hex(4)
         self._counter = itertools.count(1)
+        self._ids: set[str] = set()
 
     # -- configuration -------------------------------------------------------------------
     def reconfigure(self, *, max_delivery_attempts: int | None, retry_policy: RetryPolicy | None) -> None:
@@ -92,6 +93,23 @@ class DeliveryState:
     # -- inputs --------------------------------------------------------------------------
     def enqueue(self, pending: Pending) -> None:
         bisect.insort(self._backlog, pending, key=lambda item: item.seq)
+        self._ids.add(pending.message.message_id)
+
+    def holds(self, message_id: str) -> bool:
+        return message_id in self._ids
+
+    def drop(self, message_ids: Iterable[str]) -> None:
+        """Forget messages wherever they are (used when replaying acknowledgements)."""
+        gone = set(message_ids)
+        self._backlog = [p for p in self._backlog if p.message.message_id not in gone]
+        for ack_id in [a for a, lease in self._leases.items() if lease.pending.message.message_id in gone]:
+            del self._leases[ack_id]
+        self._ids -= gone
+
+    def all_pending(self) -> list[Pending]:
+        """Every message not yet acknowledged, leased or not, in publish order."""
+        pending = self._backlog + [lease.pending for lease in self._leases.values()]
+        return sorted(pending, key=lambda item: item.seq)
 
     def take(
         self,
@@ -131,12 +149,18 @@ class DeliveryState:
         self._backlog = remaining
         return taken
 
-    def acknowledge(self, ack_ids: Iterable[str]) -> int:
-        """Drop the leases; unknown or expired ack ids are ignored, as without exactly-once."""
-        done = 0
+    def acknowledge(self, ack_ids: Iterable[str]) -> list[str]:
+        """Drop the leases; unknown or expired ack ids are ignored, as without exactly-once.
+
+        Returns the ids of the messages acknowledged.
+        """
+        done: list[str] = []
         for ack_id in ack_ids:
-            if self._leases.pop(ack_id, None) is not None:
-                done += 1
+            lease = self._leases.pop(ack_id, None)
+            if lease is not None:
+                message_id = lease.pending.message.message_id
+                self._ids.discard(message_id)
+                done.append(message_id)
         return done
 
     def modify_deadline(
@@ -214,6 +238,7 @@ class DeliveryState:
         for lease in released:
             pending = lease.pending
             if self.max_delivery_attempts is not None and pending.attempts >= self.max_delivery_attempts:
+                self._ids.discard(pending.message.message_id)
                 dead.append(pending)
                 continue
             delay = policy.delay(pending.attempts) if policy else 0.0

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from localcloud.pubsub.broker import Broker
+from localcloud.pubsub.journal import Journal
 from localcloud.pubsub.push import PushWorker
 from localcloud.pubsub.rpc import base_arguments, serve
 from localcloud.pubsub.service import PubSubService
@@ -15,10 +17,16 @@ def main(argv: list[str]) -> int:
     # Resources carry their project in their names; the flag only labels the ready line,
     # like gcloud's emulator, so clients of any project id work.
     parser.add_argument("--project", default="demo-salonflow")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="keep topics, subscriptions and unacknowledged messages here across restarts (default: memory only)",
+    )
     parser.add_argument("--log-level", default="WARNING")
     args = parser.parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(message)s")
-    broker = Broker()
+    broker = Broker(journal=Journal(args.data_dir) if args.data_dir else None)
     pusher = PushWorker(broker)
     service = PubSubService(broker)
 

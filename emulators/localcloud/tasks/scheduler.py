@@ -12,7 +12,7 @@ import itertools
 import re
 import secrets
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,6 +23,7 @@ from google.cloud.tasks_v2.types import queue as queue_types
 from google.cloud.tasks_v2.types import target
 from google.cloud.tasks_v2.types import task as task_types
 
+from localcloud.pubsub.journal import Journal, decode_pb, encode_pb
 from localcloud.pubsub.rpc import invalid_argument
 from localcloud.tasks import names, policy
 from localcloud.tasks.http import Attempt, Outcome, build_attempt, send
@@ -107,6 +108,7 @@ class TaskQueues:
         workers: int = 32,
         task_name_reuse_s: float = DEFAULT_TASK_NAME_REUSE_S,
         queue_name_reuse_s: float = DEFAULT_QUEUE_NAME_REUSE_S,
+        journal: Journal | None = None,
     ) -> None:
         self._wall = wall
         self._send = send_attempt
@@ -118,6 +120,10 @@ class TaskQueues:
         self._queue_tombstones: dict[str, float] = {}
         self._seq = itertools.count(1)
         self._stopped = False
+        self._journal = journal
+        if journal is not None:
+            self._restore(journal.replay())
+            journal.open(self._state_records())
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tasks-dispatch")
         self._thread = threading.Thread(target=self._dispatch_forever, name="tasks-dispatcher", daemon=True)
         self._thread.start()
@@ -128,6 +134,9 @@ class TaskQueues:
             self._cond.notify_all()
         self._thread.join(timeout=2)
         self._pool.shutdown(wait=False, cancel_futures=True)
+        if self._journal is not None:
+            with self._cond:
+                self._journal.close()
 
     def _now_s(self) -> float:
         return self._wall().timestamp()
@@ -149,6 +158,7 @@ class TaskQueues:
             if self._reserved(self._queue_tombstones, queue.name, now):
                 raise names.queue_name_reserved()
             self._queues[queue.name] = QueueRecord(normalised, self._bucket_for(normalised, now))
+            self._record_queue(normalised)
             return self._copy(normalised)
 
     def get_queue(self, name: str) -> Any:
@@ -188,6 +198,7 @@ class TaskQueues:
                 normalised.rate_limits.max_burst_size,
                 self._now_s(),
             )
+            self._record_queue(normalised)
             self._cond.notify_all()
             return self._copy(normalised)
 
@@ -196,7 +207,9 @@ class TaskQueues:
         with self._cond:
             self._queue(name)
             del self._queues[name]
-            self._queue_tombstones[name] = self._now_s() + self._queue_name_reuse_s
+            until = self._now_s() + self._queue_name_reuse_s
+            self._queue_tombstones[name] = until
+            self._record({"op": "queue_del", "name": name, "until": until})
             self._cond.notify_all()
 
     def set_state(self, name: str, state: int) -> Any:
@@ -206,6 +219,7 @@ class TaskQueues:
             record.queue.state = state
             if state == RUNNING:
                 record.bucket = self._bucket_for(record.queue, self._now_s())
+            self._record_queue(record.queue)
             self._cond.notify_all()
             return self._copy(record.queue)
 
@@ -215,6 +229,7 @@ class TaskQueues:
             record = self._queue(name)
             now = self._now_s()
             _set_ts(record.queue.purge_time, now)
+            self._record_queue(record.queue)
             for task_name in [n for n, t in record.tasks.items() if _ts_seconds(t.task.create_time) <= now]:
                 self._forget_task(record, task_name, now)
             self._cond.notify_all()
@@ -250,6 +265,7 @@ class TaskQueues:
                 stored.dispatch_deadline.seconds = DEFAULT_DISPATCH_DEADLINE_S
             _set_ts(stored.create_time, now)
             record.tasks[stored.name] = TaskRecord(stored, next(self._seq))
+            self._record_task(record.tasks[stored.name])
             self._cond.notify_all()
             return _render(stored, view)
 
@@ -379,6 +395,7 @@ class TaskQueues:
             self._forget_task(record, task.name, now)
             return
         _set_ts(task.schedule_time, now + schedule.delay_after(task.dispatch_count))
+        self._record_task(task_record)
 
     # ------------------------------------------------------------------ internals
     def _bucket_for(self, queue: Any, now: float) -> policy.TokenBucket:
@@ -387,7 +404,69 @@ class TaskQueues:
 
     def _forget_task(self, record: QueueRecord, task_name: str, now: float) -> None:
         record.tasks.pop(task_name, None)
-        self._task_tombstones[task_name] = now + self._task_name_reuse_s
+        until = now + self._task_name_reuse_s
+        self._task_tombstones[task_name] = until
+        self._record({"op": "task_del", "name": task_name, "until": until})
+
+    # ------------------------------------------------------------------ persistence
+    def _record(self, entry: dict[str, Any]) -> None:
+        if self._journal is None:
+            return
+        self._journal.append(entry)
+        if self._journal.wants_compaction:
+            self._journal.compact(self._state_records())
+
+    def _record_queue(self, queue: Any) -> None:
+        self._record({"op": "queue", "pb": encode_pb(queue)})
+
+    def _record_task(self, task_record: TaskRecord) -> None:
+        self._record(_task_entry(task_record))
+
+    def _state_records(self) -> Iterator[dict[str, Any]]:
+        now = self._now_s()
+        for name, until in self._queue_tombstones.items():
+            if until > now:
+                yield {"op": "queue_del", "name": name, "until": until}
+        for name, until in self._task_tombstones.items():
+            if until > now:
+                yield {"op": "task_del", "name": name, "until": until}
+        for record in self._queues.values():
+            yield {"op": "queue", "pb": encode_pb(record.queue)}
+            for task_record in sorted(record.tasks.values(), key=lambda t: t.seq):
+                yield _task_entry(task_record)
+
+    def _restore(self, entries: Iterable[dict[str, Any]]) -> None:
+        """Rebuild state from journal records; replaying a record twice changes nothing."""
+        now = self._now_s()
+        for entry in entries:
+            op = entry.get("op")
+            if op == "queue":
+                queue = decode_pb(queue_types.Queue.pb(), entry["pb"])
+                existing = self._queues.get(queue.name)
+                if existing is None:
+                    self._queues[queue.name] = QueueRecord(queue, self._bucket_for(queue, now))
+                else:
+                    existing.queue = queue
+                    existing.bucket = self._bucket_for(queue, now)
+                self._queue_tombstones.pop(queue.name, None)
+            elif op == "queue_del":
+                self._queues.pop(entry["name"], None)
+                self._queue_tombstones[entry["name"]] = float(entry["until"])
+            elif op == "task":
+                task = decode_pb(task_types.Task.pb(), entry["pb"])
+                queue_record = self._queues.get(names.queue_of_task(task.name))
+                if queue_record is not None:
+                    queue_record.tasks[task.name] = TaskRecord(
+                        task,
+                        next(self._seq),
+                        first_attempt_s=entry.get("first"),
+                        previous_status=entry.get("prev"),
+                    )
+            elif op == "task_del":
+                queue_record = self._queues.get(names.queue_of_task(entry["name"]))
+                if queue_record is not None:
+                    queue_record.tasks.pop(entry["name"], None)
+                self._task_tombstones[entry["name"]] = float(entry["until"])
 
     @staticmethod
     def _reserved(tombstones: dict[str, float], name: str, now: float) -> bool:
@@ -446,6 +525,15 @@ class TaskQueues:
                 raise invalid_argument("Task.dispatch_deadline must be between 15 seconds and 30 minutes.")
         if task.ByteSize() > MAX_TASK_BYTES:
             raise invalid_argument("Task size exceeds the maximum of 1 MB.")
+
+
+def _task_entry(task_record: TaskRecord) -> dict[str, Any]:
+    return {
+        "op": "task",
+        "pb": encode_pb(task_record.task),
+        "first": task_record.first_attempt_s,
+        "prev": task_record.previous_status,
+    }
 
 
 def _render(task: Any, view: int) -> Any:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
+from localcloud.pubsub.journal import Journal
 from localcloud.pubsub.rpc import base_arguments, serve
 from localcloud.tasks.scheduler import DEFAULT_QUEUE_NAME_REUSE_S, DEFAULT_TASK_NAME_REUSE_S, TaskQueues
 from localcloud.tasks.service import CloudTasksService
@@ -24,12 +26,19 @@ def main(argv: list[str]) -> int:
         default=DEFAULT_QUEUE_NAME_REUSE_S,
         help="how long a deleted queue's name stays reserved (Cloud Tasks: 7 days)",
     )
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="keep queues, tasks and reserved names here across restarts (default: memory only)",
+    )
     parser.add_argument("--log-level", default="WARNING")
     args = parser.parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(message)s")
     queues = TaskQueues(
         task_name_reuse_s=args.task_name_reuse_seconds,
         queue_name_reuse_s=args.queue_name_reuse_seconds,
+        journal=Journal(args.data_dir) if args.data_dir else None,
     )
     return serve(
         name="tasks",

@@ -227,6 +227,8 @@ def test_a_filtered_subscription_only_receives_matching_messages(
     publisher.publish(topic, b"gap", event_type="GAP_DETECTED").result()
 
     assert [m.message.data for m in pull_now(subscriber, gaps_only)] == [b"gap"]
-    assert subscriber.get_subscription(subscription=gaps_only).filter == 'attributes.event_type = "GAP_DETECTED"'
+    assert (
+        subscriber.get_subscription(subscription=gaps_only).filter == 'attributes.event_type = "GAP_DETECTED"'
+    )
     with pytest.raises(exceptions.InvalidArgument):
         make_subscription(subscriber, topic, filter="attributes.event_type = GAP")

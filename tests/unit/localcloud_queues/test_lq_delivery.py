@@ -11,8 +11,9 @@ _seq = itertools.count(1)
 
 
 def message(data: str, key: str = "") -> Pending:
-    pb = ps.PubsubMessage.pb()(data=data.encode(), ordering_key=key)
-    return Pending(seq=next(_seq), message=pb, size=pb.ByteSize())
+    seq = next(_seq)
+    pb = ps.PubsubMessage.pb()(data=data.encode(), ordering_key=key, message_id=str(seq))
+    return Pending(seq=seq, message=pb, size=pb.ByteSize())
 
 
 def datas(leases: list) -> list[bytes]:
@@ -42,7 +43,8 @@ def test_an_acknowledged_message_is_never_delivered_again() -> None:
     delivery.enqueue(message("a"))
     lease = delivery.take(0.0, max_messages=1, ack_deadline_s=10, holder="c")[0]
 
-    assert delivery.acknowledge([lease.ack_id, "unknown-ack-id"]) == 1
+    assert delivery.acknowledge([lease.ack_id, "unknown-ack-id"]) == [lease.pending.message.message_id]
+    assert not delivery.holds(lease.pending.message.message_id)
     delivery.expire(100.0)
     assert delivery.take(100.0, max_messages=1, ack_deadline_s=10, holder="c") == []
 
