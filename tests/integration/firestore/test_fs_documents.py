@@ -341,3 +341,11 @@ def test_values_nested_deeper_than_twenty_levels_are_rejected(firestore_client: 
     ref.set({"top": nested(20)})
     with pytest.raises(exceptions.InvalidArgument):
         ref.set({"top": nested(21)})
+
+
+def test_vectors_round_trip_although_their_map_uses_a_reserved_key(firestore_client: Any) -> None:
+    from google.cloud.firestore_v1.vector import Vector
+
+    ref = firestore_client.document("vectors/v")
+    ref.set({"embedding": Vector([1.0, 2.0, 3.0])})
+    assert ref.get().to_dict() == {"embedding": Vector([1.0, 2.0, 3.0])}
