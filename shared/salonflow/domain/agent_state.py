@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field, model_validator
 
-from salonflow.domain.base import DocId, DomainModel, FirestoreDocument, Probability, Timestamp
+from salonflow.domain.base import DocId, DomainModel, FirestoreDocument, Number, Probability, Timestamp
 from salonflow.domain.enums import AgentStatus, BreakerState
 from salonflow.domain.ids import agent_state_id
 from salonflow.domain.money import Rupees
@@ -90,7 +90,7 @@ class AgentRateLimits(DomainModel):
 class AgentHealth(DomainModel):
     last_heartbeat: Timestamp | None = None
     consecutive_failures: int = Field(default=0, ge=0)
-    average_response_time_ms: float = Field(default=0, ge=0)
+    average_response_time_ms: Annotated[Number, Field(ge=0)] = 0
     success_rate_24h: Probability = 1.0
 
 

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time
 from enum import Enum
 from typing import Annotated, Any, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, StrictFloat, StrictInt
 
 __all__ = [
     "DocId",
@@ -23,6 +23,7 @@ __all__ = [
     "E164Phone",
     "FirestoreDocument",
     "LocalTime",
+    "Number",
     "OpenModel",
     "Percent",
     "Probability",
@@ -102,8 +103,10 @@ def _doc_id(value: str) -> str:
 DocId = Annotated[str, AfterValidator(_doc_id)]
 """A Firestore document id we accept: letters, digits, '_' and '-', never a reserved `__x__` name."""
 
-Percent = Annotated[float, Field(ge=0, le=100)]
-Probability = Annotated[float, Field(ge=0, le=1)]
+Number = StrictInt | StrictFloat
+"""A JSON number that keeps its type: the spec's `10` stays an integer in Firestore, `0.95` a double."""
+Percent = Annotated[Number, Field(ge=0, le=100)]
+Probability = Annotated[Number, Field(ge=0, le=1)]
 
 
 def to_firestore_value(value: Any) -> Any:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field, model_validator
 
-from salonflow.domain.base import DocId, DomainModel, FirestoreDocument, Probability, Timestamp
+from salonflow.domain.base import DocId, DomainModel, FirestoreDocument, Number, Probability, Timestamp
 from salonflow.domain.enums import CustomerSegment
 from salonflow.domain.ids import customer_score_id
 from salonflow.domain.money import Rupees
@@ -25,7 +25,7 @@ class Ltv(DomainModel):
 class VisitFrequency(DomainModel):
     total_visits: int = Field(default=0, ge=0)
     last_90_days: int = Field(default=0, ge=0)
-    average_days_between: float | None = Field(default=None, ge=0)
+    average_days_between: Annotated[Number, Field(ge=0)] | None = None
     last_visit: date | None = None
     next_predicted: date | None = None
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 from datetime import time
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 
-from salonflow.domain.base import DomainModel, E164Phone, FirestoreDocument, LocalTime, Timestamp
+from salonflow.domain.base import DomainModel, E164Phone, FirestoreDocument, LocalTime, Number, Timestamp
 from salonflow.domain.enums import ApproverChannel, AutonomyLevel, DecisionType, SalonRole
 from salonflow.domain.money import CURRENCY
 from salonflow.domain.schedule import WeeklyHours
@@ -110,7 +110,7 @@ class Salon(FirestoreDocument):
     whatsapp_templates: dict[str, str] = Field(default_factory=dict)  # intent -> Content SID (HX...)
     whatsapp_sender: E164Phone | None = None  # the salon's WhatsApp Business number
     sms_sender_id: str | None = Field(default=None, pattern=r"^[A-Z0-9]{6}$")  # DLT header
-    holdout_share: float = Field(default=DEFAULT_HOLDOUT_SHARE, ge=0, le=0.5)
+    holdout_share: Annotated[Number, Field(ge=0, le=0.5)] = DEFAULT_HOLDOUT_SHARE
     offers: OfferSettings = Field(default_factory=OfferSettings)
     outreach_paused_at: Timestamp | None = None  # set when carrier filtering (30007) pauses outreach
     outreach_paused_reason: str | None = None

@@ -69,6 +69,16 @@ def test_each_spec_example_is_written_back_field_for_field(
 ) -> None:
     stored = model.from_firestore(doc_id, example).to_firestore()
     assert without_additions(model, stored) == as_stored(example)
+    assert typed(without_additions(model, stored)) == typed(as_stored(example))
+
+
+def typed(value: Any) -> Any:
+    """The value with every leaf paired with its type, so 10 and 10.0 (integer vs double in Firestore) differ."""
+    if isinstance(value, dict):
+        return {key: typed(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [typed(item) for item in value]
+    return (type(value).__name__, value)
 
 
 def test_only_outreach_carries_fields_beyond_the_spec() -> None:
