@@ -16,9 +16,9 @@ pytestmark = pytest.mark.integration
 
 
 def _start(port: int) -> subprocess.Popen[str]:
+    command = [sys.executable, "-m", "localcloud", "firestore", "--host", "127.0.0.1", "--port", str(port)]
     return subprocess.Popen(
-        [sys.executable, "-m", "localcloud", "firestore", "--host", "127.0.0.1", "--port", str(port)]
-        + ["--project", "demo-salonflow"],
+        [*command, "--project", "demo-salonflow"],
         stdout=subprocess.PIPE,
         text=True,
         start_new_session=True,
