@@ -53,6 +53,9 @@ def normalise_subscription(subscription: SubscriptionPb) -> SubscriptionPb:
         sub.expiration_policy.ttl.seconds = DEFAULT_EXPIRATION_TTL_S
     if sub.filter:
         compile_filter(sub.filter)
+    if sub.enable_exactly_once_delivery:
+        # Refused rather than silently downgraded to at-least-once.
+        raise invalid_argument("Exactly-once delivery is not supported by the localcloud emulator.")
     if sub.HasField("push_config") and sub.push_config.push_endpoint:
         validate_push_config(sub.push_config)
     if sub.HasField("dead_letter_policy"):
