@@ -129,6 +129,7 @@ def run_every_repository_query(client: Any) -> None:
     repos.bookings.in_range(NOW, later, staff_id="staff_1")
     repos.bookings.in_range(NOW, later, statuses=[BookingStatus.NO_SHOW])
     repos.bookings.upcoming(NOW, later)
+    repos.bookings.overlapping(NOW, later, staff_id="staff_1")
     repos.bookings.upcoming(NOW, later, staff_id="staff_1")
     repos.bookings.for_customer("cust_1")
     repos.bookings.for_customer("cust_1", since=NOW, limit=5)

@@ -143,6 +143,20 @@ def test_bookings_by_day_range_staff_status_and_customer(repos: SalonRepositorie
     assert [b.id for b in repos.bookings.for_customer("cust_1", limit=1)] == ["bkg_d"]
 
 
+def test_overlapping_bookings_include_one_that_started_before_the_range(repos: SalonRepositories) -> None:
+    start = NOW + timedelta(hours=2)
+    repos.bookings.create(booking(SALON, "bkg_long", start - timedelta(hours=2), minutes=150))  # runs into range
+    repos.bookings.create(booking(SALON, "bkg_before", start - timedelta(hours=1), minutes=60))  # ends at start
+    repos.bookings.create(booking(SALON, "bkg_inside", start + timedelta(minutes=15), minutes=30))
+    repos.bookings.create(booking(SALON, "bkg_other_staff", start, staff_id="staff_2"))
+    repos.bookings.create(booking(SALON, "bkg_cancelled", start, status="cancelled", cancelled_at=NOW,
+                                  late_cancellation=True))
+    found = repos.bookings.overlapping(start, start + timedelta(hours=1), staff_id="staff_1")
+    assert [b.id for b in found] == ["bkg_long", "bkg_inside"]
+    everyone = repos.bookings.overlapping(start, start + timedelta(hours=1), statuses=None)
+    assert {b.id for b in everyone} == {"bkg_long", "bkg_inside", "bkg_other_staff", "bkg_cancelled"}
+
+
 def test_customers_are_read_in_one_batch_and_found_by_phone(repos: SalonRepositories) -> None:
     for index in range(5):
         repos.customers.create(customer(SALON, f"cust_{index}", phone=f"+91987654321{index}"))

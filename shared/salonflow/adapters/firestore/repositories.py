@@ -12,7 +12,7 @@ Every composite query here has its entry in `firestore.indexes.json`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, ClassVar, Generic, Literal, TypeVar
 
 from google.cloud.firestore_v1.base_query import FieldFilter
@@ -75,6 +75,8 @@ __all__ = [
 SALONS = "salons"
 ASCENDING: Literal["ASCENDING"] = "ASCENDING"
 DESCENDING: Literal["DESCENDING"] = "DESCENDING"
+# Services are at most 12 hours long (domain.services.Service.duration_minutes), so no booking runs longer.
+MAX_SERVICE_DURATION = timedelta(hours=12)
 # Firestore's `in` accepts at most 30 values; get_all batches are kept to a comfortable size.
 _GET_ALL_CHUNK = 300
 
@@ -360,6 +362,27 @@ class BookingRepository(_Repository[Booking]):
             filters.append(("status", "in", list(statuses)))
         filters += [("start_time", ">=", start), ("start_time", "<", end)]
         return self.query(filters, order_by=[("start_time", ASCENDING)], transaction=transaction)
+
+    def overlapping(
+        self,
+        start: datetime,
+        end: datetime,
+        staff_id: str | None = None,
+        statuses: Sequence[BookingStatus] | None = ACTIVE_BOOKING_STATUSES,
+        longest_booking: timedelta = MAX_SERVICE_DURATION,
+        transaction: Transaction | None = None,
+    ) -> list[Booking]:
+        """Bookings that overlap [start, end): by default the booked/confirmed ones holding the time.
+
+        Firestore allows range filters on start_time only, so this reads bookings starting up to
+        `longest_booking` before `start` and keeps those still running at `start`. For the double-booking check,
+        call it inside the transaction that writes the booking and make concurrent bookings of the slot also
+        write one common document (e.g. the gap being filled): a query cannot lock a booking not yet created.
+        """
+        candidates = self.in_range(
+            start - longest_booking, end, staff_id=staff_id, statuses=statuses, transaction=transaction
+        )
+        return [booking for booking in candidates if booking.overlaps(start, end)]
 
     def upcoming(
         self,
