@@ -17,6 +17,7 @@ from localcloud.firestore.grpc_adapter import generic_handler
 from localcloud.firestore.http_api import HttpApi
 from localcloud.firestore.service import FirestoreService
 from localcloud.firestore.store import Store
+from localcloud.firestore.triggers import TriggerDispatcher
 
 # Listen streams each hold a worker for their lifetime; leave plenty for ordinary RPCs.
 WORKER_THREADS = 128
@@ -34,6 +35,8 @@ class Emulator:
         self.store = store or Store()
         self.service = FirestoreService(self.store, authorizer)
         self.http = HttpApi(self.store)
+        self.triggers = TriggerDispatcher(self.store)
+        self.triggers.install(self.http)
         self._grpc_socket = f"localcloud-firestore-{os.getpid()}-{port}-{_instances}"
         self._grpc = grpc.server(
             futures.ThreadPoolExecutor(max_workers=WORKER_THREADS, thread_name_prefix="rpc"),
@@ -52,6 +55,7 @@ class Emulator:
     def stop(self, grace_s: float = 1.0) -> None:
         self._front.close()
         self._grpc.stop(grace=grace_s).wait()
+        self.triggers.close()
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
