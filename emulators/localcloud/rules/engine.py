@@ -107,6 +107,8 @@ class Ruleset:
     def __init__(self, rules: ast.RulesFile, source: str) -> None:
         self.rules = rules
         self.source = source
+        # Version 1 recursive wildcards match one or more segments, version 2 zero or more.
+        self.min_recursive = 1 if rules.version == "1" else 0
         services = [service for service in rules.services if service.name == "cloud.firestore"]
         self.service = services[0] if services else None
 
@@ -190,7 +192,7 @@ class Ruleset:
         chain: tuple[ast.Match, ...],
         bindings: tuple[dict[str, Any], ...],
     ) -> Iterator[_Applicable]:
-        for end, bound in _match_pattern(match.pattern, 0, items, position, {}):
+        for end, bound in _match_pattern(match.pattern, 0, items, position, {}, self.min_recursive):
             new_chain = (*chain, match)
             new_bindings = (*bindings, bound)
             if end == len(items):
@@ -327,6 +329,7 @@ def _match_pattern(
     items: list[PathItem],
     position: int,
     bound: dict[str, Any],
+    min_recursive: int = 0,
 ) -> Iterator[tuple[int, dict[str, Any]]]:
     """Every way ``pattern[index:]`` matches ``items`` from ``position``: (end position, bindings)."""
     if index == len(pattern):
@@ -334,13 +337,13 @@ def _match_pattern(
         return
     segment = pattern[index]
     if isinstance(segment, ast.RecursiveSegment):
-        for end in range(position, len(items) + 1):
+        for end in range(position + min_recursive, len(items) + 1):
             taken = items[position:end]
             if all(isinstance(item, str) for item in taken):
                 value: Any = Path(tuple(str(item) for item in taken))
             else:
                 value = Unknown(f"path wildcard {segment.name}")
-            yield from _match_pattern(pattern, index + 1, items, end, {**bound, segment.name: value})
+            yield from _match_pattern(pattern, index + 1, items, end, {**bound, segment.name: value}, min_recursive)
         return
     if position >= len(items):
         return
@@ -349,9 +352,9 @@ def _match_pattern(
         return  # only a recursive wildcard covers every possible parent path
     if isinstance(segment, ast.LiteralSegment):
         if item == segment.text:
-            yield from _match_pattern(pattern, index + 1, items, position + 1, bound)
+            yield from _match_pattern(pattern, index + 1, items, position + 1, bound, min_recursive)
         return
-    yield from _match_pattern(pattern, index + 1, items, position + 1, {**bound, segment.name: item})
+    yield from _match_pattern(pattern, index + 1, items, position + 1, {**bound, segment.name: item}, min_recursive)
 
 
 def evaluate_expression(

@@ -193,6 +193,7 @@ class Scanner:
 class Parser:
     def __init__(self, source: str) -> None:
         self.scanner = Scanner(source)
+        self.version = "1"
 
     # -- helpers ---------------------------------------------------------------------------------
     def error(self, message: str, token: Token | None = None) -> RulesSyntaxError:
@@ -235,6 +236,7 @@ class Parser:
             if version not in ("1", "2"):
                 raise self.error(f"unsupported rules_version {version!r}", token)
             self.expect(";")
+        self.version = version
         services: list[ast.Service] = []
         while self.scanner.peek().kind != "eof":
             services.append(self.parse_service())
@@ -263,7 +265,11 @@ class Parser:
 
     def parse_match(self) -> ast.Match:
         start = self.expect("match")
+        pattern_token = self.scanner.peek()
         pattern = self.parse_pattern()
+        recursive = [i for i, segment in enumerate(pattern) if isinstance(segment, ast.RecursiveSegment)]
+        if self.version == "1" and recursive and recursive != [len(pattern) - 1]:
+            raise self.error("in rules_version '1' a recursive wildcard must end the path", pattern_token)
         match = ast.Match(start.line, start.column, pattern)
         self.expect("{")
         while not self.accept("}"):

@@ -433,3 +433,12 @@ def test_firestore_protobuf_values_convert_to_rules_values() -> None:
     }
     assert type(converted["count"]) is int and type(converted["flag"]) is bool
     assert from_firestore_value(value_pb()) is None
+
+
+def test_version_1_recursive_wildcards_need_at_least_one_segment() -> None:
+    source = "service cloud.firestore { match /databases/{database}/documents { match /files/{rest=**} { allow get; } } }"
+    v1 = Ruleset.parse(source)
+    v2 = Ruleset.parse("rules_version = '2';\n" + source)
+    assert allowed(v1.authorize(op("get", "files/a/b")))
+    assert not allowed(v1.authorize(op("get", "files")))
+    assert allowed(v2.authorize(op("get", "files")))

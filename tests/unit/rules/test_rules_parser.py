@@ -118,3 +118,9 @@ def test_an_unsupported_rules_version_is_rejected() -> None:
 def test_the_error_string_carries_the_position() -> None:
     error = parse_error("service cloud.firestore { match /x/{y} { allow get: if ; } }")
     assert str(error).startswith(f"{error.line}:{error.column}: ")
+
+
+def test_version_1_only_allows_a_recursive_wildcard_at_the_end() -> None:
+    error = parse_error("service cloud.firestore {\n  match /{path=**}/posts/{post} { allow read; }\n}")
+    assert (error.line, error.column) == (2, 9)
+    Ruleset.parse("rules_version = '2';\nservice cloud.firestore {\n  match /{path=**}/posts/{post} { allow read; }\n}")
