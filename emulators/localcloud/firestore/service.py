@@ -14,10 +14,14 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import grpc
+from google.rpc import status_pb2
+
 from localcloud.firestore import errors, fieldpaths, protos
 from localcloud.firestore import query as query_engine
 from localcloud.firestore.auth import Access, AllowAll, Authorizer, Caller, Method
 from localcloud.firestore.explain import fill_plan, fill_stats
+from localcloud.firestore.paths import compare_document_names
 from localcloud.firestore.store import (
     DocumentLookup,
     ReadView,
@@ -320,8 +324,6 @@ class FirestoreService:
         )
         if request.page_token:
             after = _decode_token(request.page_token)
-            from localcloud.firestore.paths import compare_document_names
-
             docs = [doc for doc in docs if compare_document_names(doc.name, after) > 0]
         response = protos.ListDocumentsResponse()
         page = docs[: request.page_size] if request.page_size > 0 else docs
@@ -380,8 +382,6 @@ class FirestoreService:
 
     def batch_write(self, request: Any, caller: Caller) -> Any:
         """Each write commits on its own; one failing does not stop the others (not atomic)."""
-        import grpc
-        from google.rpc import status_pb2
 
         database = database_of(request.database)
         check = self._write_check(caller, database)

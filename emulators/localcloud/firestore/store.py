@@ -205,6 +205,7 @@ class Store:
         self._last_time = 0
         self._age = 0
         self._commits = 0
+        self._begun = 0
 
     # ------------------------------------------------------------------------------------------
     # Time, databases, subscribers
@@ -304,7 +305,8 @@ class Store:
                 self._check_read_time(read_time)
             txn_id = age.to_bytes(8, "big") + os.urandom(8)
             self._transactions[txn_id] = Transaction(txn_id, database, age, read_only, read_time)
-            if len(self._transactions) % 256 == 0:
+            self._begun += 1
+            if self._begun % 256 == 0:
                 self._expire_idle_transactions()
             return txn_id
 
