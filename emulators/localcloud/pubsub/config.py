@@ -7,6 +7,7 @@ from urllib.parse import urlparse
 
 from google.pubsub_v1.types import pubsub as ps
 
+from localcloud.pubsub import names
 from localcloud.pubsub.delivery import DEFAULT_RETRY_MAX_S, DEFAULT_RETRY_MIN_S, RetryPolicy
 from localcloud.pubsub.filter import compile_filter
 from localcloud.pubsub.rpc import invalid_argument
@@ -60,8 +61,7 @@ def normalise_subscription(subscription: SubscriptionPb) -> SubscriptionPb:
         validate_push_config(sub.push_config)
     if sub.HasField("dead_letter_policy"):
         policy = sub.dead_letter_policy
-        if not policy.dead_letter_topic:
-            raise invalid_argument("Invalid dead_letter_policy: dead_letter_topic must be set.")
+        names.validate(policy.dead_letter_topic, "topics", "dead_letter_topic")
         if policy.max_delivery_attempts == 0:
             policy.max_delivery_attempts = DEFAULT_MAX_DELIVERY_ATTEMPTS
         if not MIN_MAX_DELIVERY_ATTEMPTS <= policy.max_delivery_attempts <= MAX_MAX_DELIVERY_ATTEMPTS:

@@ -18,14 +18,21 @@ def short_id(name: str) -> str:
     return name.rsplit("/", 1)[-1]
 
 
-def validate(name: str, kind: str) -> str:
+def invalid_name(field: str, value: str) -> RpcError:
+    return invalid_argument(
+        f"Invalid resource name given ({field}={value}). "
+        "Refer to https://cloud.google.com/pubsub/docs/admin#resource_names for more information."
+    )
+
+
+def validate(name: str, kind: str, field: str = "name") -> str:
     """Return ``name`` if it is a well-formed ``projects/p/<kind>/id``; else INVALID_ARGUMENT."""
     match = _NAME.match(name or "")
     if match is None or match.group("kind") != kind:
-        raise invalid_argument(f"Invalid [{kind}] name: (name={name})")
+        raise invalid_name(field, name)
     resource_id = match.group("id")
     if not _ID.match(resource_id) or resource_id.lower().startswith("goog"):
-        raise invalid_argument(f"Invalid [{kind}] name: (name={name})")
+        raise invalid_name(field, name)
     return name
 
 

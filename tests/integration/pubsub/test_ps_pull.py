@@ -68,6 +68,8 @@ def test_missing_and_duplicate_resources_fail_with_googles_codes_and_messages(
         subscriber.create_subscription(
             request={"name": unique("subscriptions"), "topic": topic, "ack_deadline_seconds": 5}
         )
+    with pytest.raises(exceptions.InvalidArgument, match=r"Invalid resource name given \(name=projects/"):
+        publisher.create_topic(name=f"projects/{PROJECT}/topics/ab")  # ids need 3+ characters
     with pytest.raises(exceptions.InvalidArgument, match="Exactly-once"):
         subscriber.create_subscription(
             request={"name": unique("subscriptions"), "topic": topic, "enable_exactly_once_delivery": True}
