@@ -39,7 +39,8 @@ class FrontDoor:
     def __init__(self, host: str, port: int, grpc_socket: str, http: HttpHandler) -> None:
         self._grpc_socket = grpc_socket  # abstract unix socket name, without the leading NUL
         self._http = http
-        self._listener = socket.create_server((host, port), reuse_port=False, backlog=256)
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self._listener = socket.create_server((host, port), family=family, backlog=256)
         self.port: int = self._listener.getsockname()[1]  # the real port when 0 asked for any
         self._closed = threading.Event()
 

@@ -218,3 +218,43 @@ def test_a_younger_transaction_reading_a_locked_document_waits_and_sees_the_comm
     younger.update(ref, {"n": seen[0] + 1})
     younger._commit()
     assert ref.get().get("n") == 2
+
+
+def test_transactions_locking_documents_in_opposite_orders_never_deadlock(firestore_client: Any) -> None:
+    first, second = firestore_client.document("pair/a"), firestore_client.document("pair/b")
+    first.set({"n": 0})
+    second.set({"n": 0})
+    both_read_one = threading.Barrier(2, timeout=5)
+    failures: list[BaseException] = []
+
+    def worker(order: tuple[Any, Any]) -> None:
+        client = firestore.Client(project=PROJECT_ID)
+        attempts = 0
+
+        @firestore.transactional
+        def move(transaction: Any) -> None:
+            nonlocal attempts
+            attempts += 1
+            one = client.document(order[0].path).get(transaction=transaction)
+            if attempts == 1:
+                both_read_one.wait()  # each holds one document and now wants the other
+            two = client.document(order[1].path).get(transaction=transaction)
+            transaction.update(one.reference, {"n": one.get("n") + 1})
+            transaction.update(two.reference, {"n": two.get("n") + 1})
+
+        try:
+            move(client.transaction())
+        except BaseException as exc:
+            failures.append(exc)
+        finally:
+            client.close()
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=worker, args=(o,)) for o in ((first, second), (second, first))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    assert not failures
+    assert time.monotonic() - started < 5
+    assert first.get().get("n") == second.get().get("n") == 2
