@@ -222,3 +222,14 @@ def test_the_index_file_has_the_shape_the_firebase_cli_deploys() -> None:
         seen.add(key)
     for override in document["fieldOverrides"]:
         assert set(override) == {"collectionGroup", "fieldPath", "ttl", "indexes"}
+        assert override["indexes"] == []  # only exemptions: big maps/arrays/texts and TTL fields nobody queries
+
+
+def test_ttl_policies_cover_the_governance_collections_expiry_fields() -> None:
+    overrides = json.loads(INDEX_FILE.read_text())["fieldOverrides"]
+    ttl = {(o["collectionGroup"], o["fieldPath"]) for o in overrides if o["ttl"]}
+    assert ttl == {
+        ("rate_limit_counters", "expire_at"),
+        ("customer_contact_windows", "expire_at"),
+        ("idempotency_keys", "delete_after"),
+    }
