@@ -362,7 +362,8 @@ class TaskQueues:
         _set_ts(attempt_pb.dispatch_time, now)
         if task_record.first_attempt_s is None:
             task_record.first_attempt_s = now
-            task.first_attempt.CopyFrom(attempt_pb)
+            # Cloud Tasks keeps only the dispatch time of the first attempt.
+            _set_ts(task.first_attempt.dispatch_time, now)
         task.last_attempt.CopyFrom(attempt_pb)
         return Launch(record.queue.name, task.name, attempt, _duration_s(task.dispatch_deadline))
 
