@@ -1,0 +1,1 @@
+"""The demo salon and its day."""
