@@ -169,6 +169,8 @@ class Database:
     docs: dict[str, Versioned] = field(default_factory=dict)
     # parent collection name (".../documents/a/x/b") -> its documents: a query reads only its collection.
     collections: dict[str, dict[str, Versioned]] = field(default_factory=dict)
+    # collection id -> documents of every collection with that id: what a collection-group query reads.
+    groups: dict[str, dict[str, Versioned]] = field(default_factory=dict)
     locks: dict[str, set[Transaction]] = field(default_factory=dict)
 
     @property
@@ -460,8 +462,13 @@ class Store:
     def _candidates(self, db: Database, parent: str, query: Any, read_time: int, latest: bool) -> list[Any]:
         sources = query.from_
         versions: Iterable[Versioned]
-        if len(sources) == 1 and not sources[0].all_descendants and sources[0].collection_id:
-            versions = db.collections.get(f"{parent}/{sources[0].collection_id}", {}).values()
+        single = sources[0] if len(sources) == 1 and sources[0].collection_id else None
+        if single is not None and not single.all_descendants:
+            versions = db.collections.get(f"{parent}/{single.collection_id}", {}).values()
+        elif single is not None:
+            prefix = parent + "/"
+            group = db.groups.get(single.collection_id, {})
+            versions = [v for name, v in group.items() if name.startswith(prefix)]
         else:
             prefix = parent + "/"
             versions = [v for name, v in db.docs.items() if name.startswith(prefix)]
@@ -681,6 +688,7 @@ class Store:
                 db.docs[change.name] = versioned
                 collection = change.name.rsplit("/", 1)[0]
                 db.collections.setdefault(collection, {})[change.name] = versioned
+                db.groups.setdefault(collection.rsplit("/", 1)[1], {})[change.name] = versioned
             versioned.append(commit_time, change.new, cutoff)
         event = CommitEvent(db.name, commit_time, tuple(changes))
         for subscriber in self._subscribers:
@@ -695,11 +703,12 @@ class Store:
             if versioned.current is None and versioned.times[-1] < cutoff:
                 del db.docs[name]
                 collection = name.rsplit("/", 1)[0]
-                members = db.collections.get(collection)
-                if members is not None:
-                    members.pop(name, None)
-                    if not members:
-                        del db.collections[collection]
+                for index, key in ((db.collections, collection), (db.groups, collection.rsplit("/", 1)[1])):
+                    members = index.get(key)
+                    if members is not None:
+                        members.pop(name, None)
+                        if not members:
+                            del index[key]
 
 
 def validate_document_name(name: str, database: str) -> None:
