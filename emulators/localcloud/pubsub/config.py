@@ -22,8 +22,8 @@ DEFAULT_RETENTION_S = 7 * 24 * 3600
 DEFAULT_EXPIRATION_TTL_S = 31 * 24 * 3600
 
 # Our own push attribute: how a push subscription formats each delivery. Google's push
-# attributes only know ``x-goog-version``; this one is ignored by Google if it ever
-# reaches real Pub/Sub, and lets the local functions host receive CloudEvents.
+# attributes only know ``x-goog-version`` (real Pub/Sub may reject this key), so it is
+# for local wiring only: it lets the local functions host receive CloudEvents.
 FORMAT_ATTRIBUTE = "x-localcloud-format"
 FORMAT_PUSH = "push"
 FORMAT_CLOUDEVENT_BINARY = "cloudevent-binary"
