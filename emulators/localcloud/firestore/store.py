@@ -31,6 +31,8 @@ from localcloud.firestore.paths import compare_document_names
 from localcloud.firestore.timeutil import fill_timestamp
 
 HOUR_US = 3_600_000_000
+MAX_ID_BYTES = 1500  # a collection or document id
+MAX_NAME_BYTES = 6144  # a whole document name
 _SWEEP_EVERY_COMMITS = 4096
 name_sort_key = functools.cmp_to_key(compare_document_names)
 
@@ -718,6 +720,10 @@ def validate_document_name(name: str, database: str) -> None:
     segments = name[len(prefix) :].split("/")
     if len(segments) % 2 != 0 or not all(segments):
         raise errors.invalid_argument(f'Document name "{name}" has invalid trailing path.')
+    if len(name.encode()) > MAX_NAME_BYTES or any(len(part.encode()) > MAX_ID_BYTES for part in segments):
+        raise errors.invalid_argument(
+            f"Document name is too long: ids are limited to {MAX_ID_BYTES} bytes, names to {MAX_NAME_BYTES} bytes."
+        )
     for segment in segments:
         if segment in (".", "..") or (
             segment.startswith("__") and segment.endswith("__") and not _is_numeric_id(segment)

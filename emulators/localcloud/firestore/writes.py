@@ -18,6 +18,7 @@ from localcloud.firestore.values import compare_values
 
 MAX_DOCUMENT_BYTES = 1_048_576
 MAX_NESTING_DEPTH = 20  # maps and arrays inside each other
+MAX_FIELD_NAME_BYTES = 1500
 INT64_MAX = 2**63 - 1
 INT64_MIN = -(2**63)
 _RESERVED_NAME = re.compile(r"^__.*__$")
@@ -237,7 +238,12 @@ def _validate_fields(fields: Any, name: str, *, allow_vector_type: bool = False,
             raise errors.invalid_argument(
                 f"Cannot write document {name}: field name '{key}' is reserved (names matching __.*__ are reserved)."
             )
-        size += len(key.encode()) + 1 + _validate_value(value, name, in_array=False, depth=depth)
+        key_bytes = len(key.encode())
+        if key_bytes > MAX_FIELD_NAME_BYTES:
+            raise errors.invalid_argument(
+                f"Cannot write document {name}: a field name is longer than {MAX_FIELD_NAME_BYTES} bytes."
+            )
+        size += key_bytes + 1 + _validate_value(value, name, in_array=False, depth=depth)
     return size
 
 

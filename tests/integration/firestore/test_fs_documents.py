@@ -349,3 +349,11 @@ def test_vectors_round_trip_although_their_map_uses_a_reserved_key(firestore_cli
     ref = firestore_client.document("vectors/v")
     ref.set({"embedding": Vector([1.0, 2.0, 3.0])})
     assert ref.get().to_dict() == {"embedding": Vector([1.0, 2.0, 3.0])}
+
+
+def test_ids_and_field_names_longer_than_1500_bytes_are_rejected(firestore_client: Any) -> None:
+    with pytest.raises(exceptions.InvalidArgument):
+        firestore_client.document("long/" + "x" * 1501).set({"a": 1})
+    with pytest.raises(exceptions.InvalidArgument):
+        firestore_client.document("long/ok").set({"f" * 1501: 1})
+    firestore_client.document("long/" + "x" * 1500).set({"f" * 1500: 1})
