@@ -17,6 +17,7 @@ below are tested without waiting:
 from __future__ import annotations
 
 import bisect
+import heapq
 import itertools
 import secrets
 from collections.abc import Iterable
@@ -84,6 +85,10 @@ class DeliveryState:
         self._ack_prefix = secrets.token_hex(4)
         self._counter = itertools.count(1)
         self._ids: set[str] = set()
+        # Heaps of future moments, so finding the next one never scans every message.
+        # Entries may be stale (a lease acked or extended); they are skipped when reached.
+        self._deadlines: list[tuple[float, str]] = []
+        self._delays: list[float] = []
 
     # -- configuration -------------------------------------------------------------------
     def reconfigure(self, *, max_delivery_attempts: int | None, retry_policy: RetryPolicy | None) -> None:
@@ -127,11 +132,13 @@ class DeliveryState:
         blocked = self._keys_in_flight() if self.ordered else set()
         total_bytes = 0
         remaining: list[Pending] = []
-        for pending in self._backlog:
+        for index, pending in enumerate(self._backlog):
+            if len(taken) >= max_messages:
+                remaining.extend(self._backlog[index:])
+                break
             key = pending.ordering_key if self.ordered else ""
             deliverable = (
-                len(taken) < max_messages
-                and pending.available_at <= now
+                pending.available_at <= now
                 and key not in blocked
                 and (max_bytes <= 0 or not taken or total_bytes + pending.size <= max_bytes)
             )
@@ -144,6 +151,7 @@ class DeliveryState:
             pending.attempts += 1
             lease = Lease(self._new_ack_id(), pending, now + ack_deadline_s, holder)
             self._leases[lease.ack_id] = lease
+            heapq.heappush(self._deadlines, (lease.deadline, lease.ack_id))
             taken.append(lease)
             total_bytes += pending.size
         self._backlog = remaining
@@ -182,11 +190,17 @@ class DeliveryState:
             lease = self._leases.get(ack_id)
             if lease is not None:
                 lease.deadline = now + seconds
+                heapq.heappush(self._deadlines, (lease.deadline, ack_id))
         return []
 
     def expire(self, now: float) -> list[Pending]:
         """Return leases past their deadline to the backlog; returns messages to dead-letter."""
-        expired = [ack_id for ack_id, lease in self._leases.items() if lease.deadline <= now]
+        expired: list[str] = []
+        while self._deadlines and self._deadlines[0][0] <= now:
+            _deadline, ack_id = heapq.heappop(self._deadlines)
+            lease = self._leases.get(ack_id)
+            if lease is not None and lease.deadline <= now and ack_id not in expired:
+                expired.append(ack_id)
         return self._release(expired, now)
 
     # -- observations --------------------------------------------------------------------
@@ -202,15 +216,18 @@ class DeliveryState:
 
     def next_event(self, now: float) -> float | None:
         """The earliest future moment at which something becomes deliverable or expires."""
-        moments = [lease.deadline for lease in self._leases.values()]
-        moments.extend(p.available_at for p in self._backlog if p.available_at > now)
+        while self._deadlines:
+            deadline, ack_id = self._deadlines[0]
+            lease = self._leases.get(ack_id)
+            if lease is not None and lease.deadline == deadline:
+                break
+            heapq.heappop(self._deadlines)  # acked, released or extended since
+        while self._delays and self._delays[0] <= now:
+            heapq.heappop(self._delays)
+        moments = [heap[0] for heap in (self._delays,) if heap]
+        if self._deadlines:
+            moments.append(self._deadlines[0][0])
         return min(moments) if moments else None
-
-    def has_deliverable(self, now: float) -> bool:
-        blocked = self._keys_in_flight() if self.ordered else set()
-        return any(
-            p.available_at <= now and not (self.ordered and p.ordering_key in blocked) for p in self._backlog
-        )
 
     @property
     def backlog_size(self) -> int:
@@ -243,6 +260,8 @@ class DeliveryState:
                 continue
             delay = policy.delay(pending.attempts) if policy else 0.0
             pending.available_at = now + delay
+            if delay > 0:
+                heapq.heappush(self._delays, pending.available_at)
             self.enqueue(pending)
         return dead
 

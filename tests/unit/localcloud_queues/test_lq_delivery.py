@@ -130,3 +130,17 @@ def test_max_bytes_limits_a_batch_but_never_starves_a_single_large_message() -> 
 
     taken = delivery.take(0.0, max_messages=10, ack_deadline_s=10, holder="c", max_bytes=150)
     assert len(taken) == 1
+
+
+def test_the_next_event_follows_extended_and_acknowledged_leases() -> None:
+    delivery = state()
+    delivery.enqueue(message("a"))
+    delivery.enqueue(message("b"))
+    first, second = delivery.take(0.0, max_messages=2, ack_deadline_s=10, holder="c")
+
+    delivery.modify_deadline([first.ack_id], 60, now=1.0)
+    assert delivery.next_event(1.0) == 10.0  # the second lease
+    delivery.acknowledge([second.ack_id])
+    assert delivery.next_event(1.0) == 61.0
+    delivery.acknowledge([first.ack_id])
+    assert delivery.next_event(1.0) is None
