@@ -439,6 +439,8 @@ class Broker:
                         max_messages=room,
                         ack_deadline_s=record.config.ack_deadline_seconds,
                         holder=PUSH_HOLDER,
+                        # Pushes run concurrently, so a key goes out one message at a time.
+                        one_per_key=True,
                     ):
                         found.append(PushDelivery(self._copy(record.config), lease))
                 if found or now >= deadline:

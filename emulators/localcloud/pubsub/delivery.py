@@ -124,8 +124,13 @@ class DeliveryState:
         ack_deadline_s: float,
         holder: str,
         max_bytes: int = 0,
+        one_per_key: bool = False,
     ) -> list[Lease]:
-        """Lease up to ``max_messages`` deliverable messages (and ``max_bytes`` if > 0)."""
+        """Lease up to ``max_messages`` deliverable messages (and ``max_bytes`` if > 0).
+
+        ``one_per_key`` hands out at most one message of each ordering key, for consumers
+        that would otherwise process a batch concurrently (push deliveries).
+        """
         taken: list[Lease] = []
         if max_messages <= 0:
             return taken
@@ -154,6 +159,8 @@ class DeliveryState:
             heapq.heappush(self._deadlines, (lease.deadline, lease.ack_id))
             taken.append(lease)
             total_bytes += pending.size
+            if key and one_per_key:
+                blocked.add(key)
         self._backlog = remaining
         return taken
 

@@ -145,3 +145,26 @@ def test_modify_push_config_turns_a_push_subscription_back_into_pull(
 
     assert [m.message.data for m in response.received_messages] == [b"stuck"]
     assert not subscriber.get_subscription(subscription=subscription).push_config.push_endpoint
+
+
+def test_an_ordered_push_subscription_delivers_one_key_in_order_even_through_failures(
+    publisher: pubsub_v1.PublisherClient, subscriber: pubsub_v1.SubscriberClient
+) -> None:
+    topic = make_topic(publisher)
+    with recording_endpoint(statuses=[500, 200], delay_s=0.02) as endpoint:
+        make_subscription(
+            subscriber,
+            topic,
+            push_config={"push_endpoint": endpoint.url},
+            enable_message_ordering=True,
+            retry_policy=FAST_RETRY,
+        )
+        for index in range(8):
+            publisher.publish(topic, f"{index}".encode(), ordering_key="salon-3")
+        publisher.publish(topic, b"end", ordering_key="salon-3").result()
+        delivered = endpoint.wait_for(10)
+
+    payloads = [base64.b64decode(json.loads(r.body)["message"]["data"]) for r in delivered]
+    # The first push fails and is retried before anything later of the key goes out.
+    assert payloads == [b"0", b"0", b"1", b"2", b"3", b"4", b"5", b"6", b"7", b"end"]
+    assert endpoint.max_in_flight == 1

@@ -144,3 +144,13 @@ def test_the_next_event_follows_extended_and_acknowledged_leases() -> None:
     assert delivery.next_event(1.0) == 61.0
     delivery.acknowledge([first.ack_id])
     assert delivery.next_event(1.0) is None
+
+
+def test_one_per_key_hands_out_a_single_message_of_each_key_per_batch() -> None:
+    delivery = state(ordered=True)
+    for item in (message("a1", "a"), message("a2", "a"), message("b1", "b"), message("x")):
+        delivery.enqueue(item)
+
+    taken = delivery.take(0.0, max_messages=10, ack_deadline_s=10, holder="push", one_per_key=True)
+
+    assert datas(taken) == [b"a1", b"b1", b"x"]
