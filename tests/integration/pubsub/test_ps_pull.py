@@ -132,7 +132,7 @@ def test_an_unacked_message_is_redelivered_once_its_ack_deadline_passes(
     first = pull_now(subscriber, subscription)
     # Subscriptions need >= 10 s, but ModifyAckDeadline accepts any 0..600 s: shorten this lease.
     subscriber.modify_ack_deadline(
-        subscription=subscription, ack_ids=[first[0].ack_id], ack_deadline_seconds=1
+        subscription=subscription, ack_ids=[first[0].ack_id], ack_deadline_seconds=2
     )
 
     assert pull_now(subscriber, subscription) == []  # still leased
@@ -182,7 +182,7 @@ def test_a_retry_policy_delays_redelivery_after_a_nack(
         subscriber,
         topic,
         retry_policy={
-            "minimum_backoff": duration_pb2.Duration(seconds=1),
+            "minimum_backoff": duration_pb2.Duration(seconds=2),
             "maximum_backoff": duration_pb2.Duration(seconds=5),
         },
     )
@@ -196,7 +196,7 @@ def test_a_retry_policy_delays_redelivery_after_a_nack(
     assert pull_now(subscriber, subscription) == []
     again = subscriber.pull(request={"subscription": subscription, "max_messages": 1}, timeout=10)
     assert [m.message.data for m in again.received_messages] == [b"later"]
-    assert time.monotonic() - nacked_at >= 0.9
+    assert time.monotonic() - nacked_at >= 1.9
 
 
 def test_one_ordering_key_is_delivered_in_order_and_redelivered_in_order_after_a_nack(
