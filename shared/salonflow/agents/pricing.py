@@ -51,7 +51,8 @@ def off_peak_discount_proposals(snapshot: SalonSnapshot, now: datetime) -> list[
                   if snapshot.customers[c.customer_id].may_contact(MessageCategory.MARKETING)]
         if not ranked:
             continue
-        base = offer_proposal(snapshot, gap, ranked[0], now, AgentName.PRICING, rank=1)
+        # Runs with the gap-fill agent (same schedule, same budget): the discount is its next move on a gap.
+        base = offer_proposal(snapshot, gap, ranked[0], now, AgentName.GAP_FILL, rank=1)
         probability = min(0.95, (base.probability or 0) * (1 + DISCOUNT_ELASTICITY * percent / 100))
         price = base.potential_revenue * (100 - percent) / 100
         proposals.append(replace(
@@ -97,7 +98,7 @@ def _pricing_proposal(snapshot: SalonSnapshot, weekday: Weekday, hours: list[int
     reason = (f"{'Lower' if change < 0 else 'Raise'} prices {abs(change)}% on {span}: those hours were "
               f"{round(occupancy * 100)}% booked on average in recent weeks.")
     return Proposal(
-        agent_name=AgentName.PRICING,
+        agent_name=AgentName.ANALYTICS,  # it reads the occupancy history the analytics agent keeps
         decision_type=DecisionType.DYNAMIC_PRICING,
         action=Action.ADJUST_PRICE,
         trigger_type="time_slot",

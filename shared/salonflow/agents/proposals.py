@@ -19,7 +19,6 @@ class AgentName(StrEnum):
     UPSELL = "upsell_agent"
     ANALYTICS = "analytics_agent"
     CLEANUP = "cleanup_agent"
-    PRICING = "pricing_agent"  # discount / dynamic-pricing decisions (runs with the gap sweep)
 
 
 class Action(StrEnum):

@@ -1,0 +1,185 @@
+"""Writing what the cleanup and analytics agents computed, and keeping customer scores current."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from google.api_core import exceptions as gexc
+from google.cloud import firestore
+
+from salonflow.adapters.firestore.governance_audit import AuditLogWriter
+from salonflow.adapters.firestore.governance_transactions import run_transaction
+from salonflow.adapters.firestore.repositories import SalonRepositories
+from salonflow.adapters.pubsub_events import EventType, SalonEvent
+from salonflow.agents.analytics import agent_counters, daily_analytics
+from salonflow.agents.cleanup import CleanupPlan
+from salonflow.agents.gaps import GapChanges
+from salonflow.agents.scores import compute_customer_score, refresh_customer_score
+from salonflow.agents.snapshot import SalonSnapshot
+from salonflow.domain.agent_state import AGENT_NAMES, AgentCounters, AgentState
+from salonflow.domain.customer_scores import CustomerScore
+from salonflow.domain.enums import (
+    ApprovalStatus,
+    DecisionApprovalStatus,
+    GapStatus,
+    OutcomeStatus,
+    OutreachStatus,
+    WaitlistStatus,
+)
+from salonflow.governance import audit
+from salonflow.governance.lifecycles import approval_expiry
+from salonflow.services import views
+from salonflow.services.gap_fill_service import GapService
+from salonflow.services.ports import ServicePorts
+from salonflow.services.snapshot_loader import ANALYTICS_COLLECTION, SnapshotLoader
+
+SCORE_SWEEP_LIMIT = 500
+SCORE_HISTORY = timedelta(days=365 * 3)
+
+
+@dataclass(frozen=True)
+class CleanupReport:
+    approvals: int = 0
+    decisions: int = 0
+    outreach: int = 0
+    gaps: int = 0
+    waitlist_expired: int = 0
+    waitlist_released: int = 0
+
+
+def apply_cleanup(client: firestore.Client, salon_id: str, plan: CleanupPlan, ports: ServicePorts,
+                  now: datetime) -> CleanupReport:
+    repos = SalonRepositories(client, salon_id)
+    writer = AuditLogWriter(client, salon_id)
+    expired_approvals = 0
+    for approval_id in plan.expire_approvals:
+        ref = repos.approvals.ref(approval_id)
+
+        def expire(transaction: Any, ref: Any = ref, approval_id: str = approval_id) -> str | None:
+            data = (ref.get(transaction=transaction).to_dict() or {})
+            step = approval_expiry(ApprovalStatus(data.get("status", "pending")), data["expires_at"], now)
+            if not step.changed:
+                return None
+            transaction.update(ref, {"status": ApprovalStatus.EXPIRED.value, "updated_at": now})
+            transaction.update(repos.decisions.ref(str(data["decision_id"])), {
+                "approval.status": DecisionApprovalStatus.EXPIRED.value,
+                "outcome.status": OutcomeStatus.EXPIRED.value, "outcome.result": "approval_expired",
+                "outcome.completed_at": now, "updated_at": now})
+            writer.append(audit.approval_expired(salon_id, approval_id, str(data["decision_id"]),
+                                                 data["expires_at"], now), transaction=transaction)
+            return str(data["decision_id"])
+
+        decision_id = run_transaction(client, expire)
+        if decision_id is not None:
+            expired_approvals += 1
+            ports.events.publish(SalonEvent.create(EventType.APPROVAL_EXPIRED, salon_id=salon_id,
+                                                   resource_id=approval_id, occurred_at=now,
+                                                   related={"decision_id": decision_id},
+                                                   data={"expires_at": now.isoformat()}))
+    batch = client.batch()
+    pending = 0
+    approval_decisions = set()
+    for decision_id in plan.expire_decisions:
+        decision = repos.decisions.get(decision_id)
+        if decision is None or decision.outcome.status is not OutcomeStatus.PENDING:
+            continue
+        if decision.approval.status is DecisionApprovalStatus.PENDING:
+            approval_decisions.add(decision_id)  # settled with its approval above
+            continue
+        repos.decisions.update(decision_id, {"outcome.status": OutcomeStatus.EXPIRED,
+                                             "outcome.result": "expired", "outcome.completed_at": now,
+                                             "updated_at": now}, batch)
+        pending += 1
+    for outreach_id in plan.expire_outreach:
+        repos.outreach.update(outreach_id, {"status": OutreachStatus.EXPIRED, "updated_at": now}, batch)
+        pending += 1
+    for entry_id in plan.expire_waitlist:
+        repos.waitlist.update(entry_id, {"status": WaitlistStatus.EXPIRED, "updated_at": now}, batch)
+        pending += 1
+    for entry_id in plan.release_waitlist:
+        repos.waitlist.update(entry_id, {"status": WaitlistStatus.WAITING, "offered_at": None,
+                                         "updated_at": now}, batch)
+        pending += 1
+    if pending:
+        batch.commit()
+    gaps = GapService(client, salon_id, ports)
+    if plan.expire_gaps:
+        stored = {g.id: views.gap_view(g) for g in repos.gaps.get_many(plan.expire_gaps).values()
+                  if g.status is GapStatus.OPEN}
+        gaps.apply(GapChanges(expired=tuple(stored)), stored, now)
+    return CleanupReport(approvals=expired_approvals,
+                         decisions=len(plan.expire_decisions) - len(approval_decisions),
+                         outreach=len(plan.expire_outreach), gaps=len(plan.expire_gaps),
+                         waitlist_expired=len(plan.expire_waitlist), waitlist_released=len(plan.release_waitlist))
+
+
+def write_analytics(client: firestore.Client, salon_id: str, snapshot: SalonSnapshot, day: date,
+                    now: datetime) -> dict[str, Any]:
+    """The per-day analytics document and every agent's `counters` for that day."""
+    repos = SalonRepositories(client, salon_id)
+    doc = daily_analytics(snapshot, day)
+    doc["updated_at"] = now
+    batch = client.batch()
+    batch.set(client.collection("salons", salon_id, ANALYTICS_COLLECTION).document(day.isoformat()), doc)
+    states = repos.agent_states.get_many(AGENT_NAMES)
+    for agent in AGENT_NAMES:
+        counters = AgentCounters.model_validate(agent_counters(snapshot.decisions, agent, day))
+        state = states.get(agent)
+        if state is None:
+            fresh = AgentState.initial(salon_id, agent, now, day).model_copy(update={"counters": counters})
+            repos.agent_states.create(fresh, batch)
+        elif state.counters.date <= day:
+            repos.agent_states.update(agent, {"counters": counters.to_firestore(), "updated_at": now}, batch)
+    batch.commit()
+    return doc
+
+
+class ScoreService:
+    def __init__(self, client: firestore.Client, salon_id: str) -> None:
+        self.client = client
+        self.salon_id = salon_id
+        self.repos = SalonRepositories(client, salon_id)
+        self.loader = SnapshotLoader(self.repos)
+
+    def on_booking_changed(self, customer_id: str, now: datetime) -> CustomerScore | None:
+        """Rebuild one customer's score from their own bookings (a booking completed, no-show, cancelled)."""
+        customer = self.repos.customers.get(customer_id)
+        if customer is None:
+            return None
+        salon = self.loader.salon()
+        history = self.repos.bookings.for_customer(customer_id, since=now - SCORE_HISTORY)
+        outreach = self.repos.outreach.for_customer_since(customer_id, now - timedelta(days=180))
+        existing = self.repos.customer_scores.get(customer_id)
+        score = compute_customer_score(
+            self.salon_id, views.customer_view(customer), [views.booking_view(b) for b in history],
+            [views.outreach_view(o) for o in outreach], now, salon.zone, views.agent_settings(salon),
+            created_at=existing.created_at if existing else None)
+        self.repos.customer_scores.upsert(score)
+        return score
+
+    def sweep(self, now: datetime, limit: int = SCORE_SWEEP_LIMIT) -> int:
+        """Age scores not assessed today (no bookings read): overdue factors and segments move with time."""
+        salon = self.loader.salon()
+        today = now.astimezone(salon.zone).date()
+        stale = self.repos.customer_scores.query([("churn_risk.last_assessment", "<", today)], limit=limit)
+        settings = views.agent_settings(salon)
+        return self.repos.customer_scores.upsert_many(
+            refresh_customer_score(s, now, salon.zone, settings) for s in stale)
+
+
+def mark_run(client: firestore.Client, salon_id: str, agent_name: str, now: datetime, interval: timedelta,
+             today: date) -> None:
+    """`last_execution` / `next_scheduled` / heartbeat after a run (the scheduler fans out from these)."""
+    repos = SalonRepositories(client, salon_id)
+    ref = repos.agent_states.ref(agent_name)
+    changes = {"last_execution": now, "next_scheduled": now + interval, "health.last_heartbeat": now,
+               "updated_at": now}
+    try:
+        ref.update(changes)
+    except gexc.NotFound:  # first run of this agent in this salon: create its state
+        state = AgentState.initial(salon_id, agent_name, now, today).model_copy(
+            update={"last_execution": now, "next_scheduled": now + interval})
+        state.health.last_heartbeat = now
+        ref.set(state.to_firestore())

@@ -1,0 +1,86 @@
+"""One agent run for one salon: load its snapshot, decide (pure), execute through governance, mark the run.
+
+This is what `/internal/tasks/execute` calls for a `{salon_id, agent_name}` task. Gap-fill runs also make the
+off-peak discount decisions (a discounted offer replaces the plain wave for a slot that usually stays empty);
+analytics runs also make the weekly dynamic-pricing proposals; cleanup runs also sweep gaps and age scores.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from google.cloud import firestore
+
+from salonflow.adapters.firestore.repositories import SalonRepositories
+from salonflow.agents.cleanup import cleanup_agent
+from salonflow.agents.gap_fill import gap_fill_agent, wave_can_start
+from salonflow.agents.no_show import no_show_prevention_agent
+from salonflow.agents.pricing import dynamic_pricing_proposals, off_peak_discount_proposals
+from salonflow.agents.proposals import AgentName, Proposal
+from salonflow.agents.retention import retention_agent
+from salonflow.agents.upsell import upsell_agent
+from salonflow.agents.waitlist import waitlist_agent
+from salonflow.domain.agent_state import AGENT_INTERVALS_MINUTES
+from salonflow.services.executor import Execution, Executor
+from salonflow.services.gap_fill_service import GapService
+from salonflow.services.housekeeping import ScoreService, apply_cleanup, mark_run, write_analytics
+from salonflow.services.ports import ServicePorts
+from salonflow.services.snapshot_loader import SnapshotLoader
+
+
+@dataclass(frozen=True)
+class RunReport:
+    agent_name: str
+    proposals: tuple[Proposal, ...] = ()
+    executions: tuple[Execution, ...] = ()
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def run_agent(client: firestore.Client, salon_id: str, agent_name: str, now: datetime,
+              ports: ServicePorts) -> RunReport:
+    agent = AgentName(agent_name)
+    repos = SalonRepositories(client, salon_id)
+    loader = SnapshotLoader(repos)
+    state = loader.agent_state(agent.value)
+    if state is not None and state.status.value in ("paused",):
+        return RunReport(agent.value, details={"skipped": "agent paused"})
+    since = state.last_execution if state else None
+    details: dict[str, Any] = {}
+    proposals: list[Proposal] = []
+
+    if agent is AgentName.GAP_FILL:
+        snap = loader.for_gap_fill(now)
+        plain = gap_fill_agent(snap, now)
+        if any(g.fill_attempts >= 1 and wave_can_start(snap, g, now) for g in snap.gaps):
+            discounts = off_peak_discount_proposals(replace(snap, occupancy=loader.occupancy(now)), now)
+            discounted = {p.gap_id for p in discounts}
+            plain = [p for p in plain if p.gap_id not in discounted]
+            proposals = [*plain, *discounts]
+        else:
+            proposals = plain
+    elif agent is AgentName.WAITLIST:
+        proposals = waitlist_agent(loader.for_waitlist(now), now)
+    elif agent is AgentName.NO_SHOW_PREVENTION:
+        proposals = no_show_prevention_agent(loader.for_no_show(now, since), now)
+    elif agent is AgentName.RETENTION:
+        proposals = retention_agent(loader.for_retention(now), now)
+    elif agent is AgentName.UPSELL:
+        proposals = upsell_agent(loader.for_upsell(now, since), now)
+    elif agent is AgentName.ANALYTICS:
+        day = now.astimezone(loader.salon().zone).date()
+        snap = loader.for_analytics(day)
+        doc = write_analytics(client, salon_id, snap, day, now)
+        details["analytics"] = {"date": doc["date"], "decisions": doc["decisions"]["total"]}
+        proposals = dynamic_pricing_proposals(replace(snap, occupancy=loader.occupancy(now)), now)
+    elif agent is AgentName.CLEANUP:
+        plan = cleanup_agent(loader.for_cleanup(now), now)
+        details["cleanup"] = apply_cleanup(client, salon_id, plan, ports, now)
+        details["gaps"] = GapService(client, salon_id, ports).detect(now)
+        details["scores_aged"] = ScoreService(client, salon_id).sweep(now)
+
+    executions = Executor(client, salon_id, ports).execute(proposals, now) if proposals else []
+    mark_run(client, salon_id, agent.value, now, timedelta(minutes=AGENT_INTERVALS_MINUTES[agent.value]),
+             now.astimezone(loader.salon().zone).date())
+    return RunReport(agent.value, tuple(proposals), tuple(executions), details)
