@@ -78,8 +78,12 @@ def local_cloud(
             data_dir.mkdir(parents=True, exist_ok=True)
             firestore_args += ["--data-dir", str(data_dir / "firestore")]
         servers["firestore"] = stack.enter_context(run_server("firestore", firestore_args, port=ports["firestore"]))
-        servers["pubsub"] = stack.enter_context(run_server("pubsub", ["--project", PROJECT], port=ports["pubsub"]))
-        servers["tasks"] = stack.enter_context(run_server("tasks", ["--project", PROJECT], port=ports["tasks"]))
+        pubsub_args, tasks_args = ["--project", PROJECT], ["--project", PROJECT]
+        if data_dir is not None:
+            pubsub_args += ["--data-dir", str(data_dir / "pubsub")]
+            tasks_args += ["--data-dir", str(data_dir / "tasks")]
+        servers["pubsub"] = stack.enter_context(run_server("pubsub", pubsub_args, port=ports["pubsub"]))
+        servers["tasks"] = stack.enter_context(run_server("tasks", tasks_args, port=ports["tasks"]))
         servers["twilio"] = stack.enter_context(run_server(
             "twilio",
             ["--account-sid", SANDBOX_ACCOUNT_SID, "--auth-token", SANDBOX_AUTH_TOKEN,
