@@ -1,7 +1,8 @@
 """``/autonomous/approvals``: owners and managers approve or reject what agents propose.
 
 Responding here writes the same fields the PWA may write directly (see firestore.rules); the
-approval trigger then executes or cancels the decision exactly once, whichever path was used.
+approval trigger then audits the answer and executes or cancels the decision exactly once,
+whichever path was used.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from salonflow.api.listing import ListSpec, list_page, parse_instant
 from salonflow.api.schemas import ApprovalActionRequest
 from salonflow.domain import Approval
 from salonflow.domain.enums import ApprovalPriority, ApprovalStatus, DecisionType, SalonRole
-from salonflow.governance import audit
 from salonflow.governance.lifecycles import InvalidTransition, respond_to_approval
 
 APPROVALS = ListSpec(
@@ -28,11 +28,6 @@ APPROVALS = ListSpec(
     },
     text_filters={"agent_name": "agent_name", "decision_id": "decision_id"},
 )
-_AUDIT_EVENT = {
-    ApprovalStatus.APPROVED: audit.AuditEventType.APPROVAL_GRANTED,
-    ApprovalStatus.REJECTED: audit.AuditEventType.APPROVAL_REJECTED,
-    ApprovalStatus.EXPIRED: audit.AuditEventType.APPROVAL_EXPIRED,
-}
 
 
 def routes(deps: ApiDeps) -> list[Route]:
@@ -69,10 +64,9 @@ def routes(deps: ApiDeps) -> list[Route]:
             changes: dict[str, Any] = {"status": outcome.status, "updated_at": now}
             if outcome.response:
                 changes["response"] = outcome.response
+            # Only the fields the PWA itself may write: the approval trigger then mirrors the answer on the
+            # decision, audits it and executes or cancels the decision once, whichever client answered.
             repo.update(approval.id, changes, writer=transaction)
-            salon.audit.append(audit.approval_event(salon.id, _AUDIT_EVENT[outcome.status], ctx.uid, approval.id,
-                                                    approval.decision_id, now, notes=body.notes),
-                               transaction=transaction)
             return approval
 
         run_transaction(deps.firestore(), respond)

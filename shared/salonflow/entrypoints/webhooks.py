@@ -124,9 +124,9 @@ class TwilioWebhooks:
         from twilio.twiml.voice_response import VoiceResponse
 
         request = parse_voice_request(form)
-        salon_id, booking_id = params.get("salon_id"), params.get("booking_id")
+        salon_id, decision_id = params.get("salon_id"), params.get("decision_id")
         response = VoiceResponse()
-        if not salon_id or not booking_id:
+        if not salon_id or not decision_id:
             response.say("Sorry, we could not find your appointment. Goodbye.")
             return WebhookResponse(200, str(response), "text/xml")
         if request.digits is None:
@@ -136,7 +136,7 @@ class TwilioWebhooks:
             response.say("We did not get your answer. We will message you on WhatsApp. Goodbye.", language="en-IN")
             return WebhookResponse(200, str(response), "text/xml")
         self._queue_inbound("voice_choice", salon_id, request.call_sid + ":" + request.digits, {
-            "booking_id": booking_id, "digits": request.digits, "call_sid": request.call_sid,
+            "decision_id": decision_id, "digits": request.digits, "call_sid": request.call_sid,
             "received_at": self.clock().isoformat()})
         response.say("Thank you. Your choice has been recorded. Goodbye.", language="en-IN")
         return WebhookResponse(200, str(response), "text/xml")

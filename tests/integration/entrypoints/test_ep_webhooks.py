@@ -137,7 +137,7 @@ def test_an_incoming_reply_is_queued_once_however_often_twilio_posts_it(hooks, f
 
 
 def test_the_voice_call_offers_a_keypad_menu_and_queues_the_choice(hooks, tasks) -> None:
-    query = urlencode({"booking_id": "bk_1", "salon_id": "salon_a"})
+    query = urlencode({"decision_id": "dec_1", "salon_id": "salon_a"})
     call = {"CallSid": "CA" + "c" * 32, "CallStatus": "in-progress", "From": "+14155238886", "To": "+919876543210",
             "Direction": "outbound-api", "AccountSid": "AC" + "0" * 32}
     menu = post(hooks, VOICE_PATH, call, query)

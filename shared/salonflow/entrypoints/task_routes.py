@@ -1,0 +1,140 @@
+"""What each internal task does: the task payload names the work, the service layer does it.
+
+Every handler re-reads current state (tasks may be stale or repeated) and returns a small JSON
+summary that the idempotency record keeps for replays.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from salonflow.entrypoints.internal import BadTask, TaskHandler
+
+EXECUTE = "/internal/tasks/execute"
+SEND_NOTIFICATION = "/internal/tasks/send-notification"
+ANALYTICS = "/internal/tasks/analytics"
+CLEANUP = "/internal/tasks/cleanup"
+
+
+def service_ports() -> Any:
+    from salonflow import runtime
+    from salonflow.adapters.push_offline import push_notifier
+    from salonflow.adapters.twilio_messaging import TwilioConfig, TwilioMessenger
+    from salonflow.adapters.twilio_webhooks import STATUS_PATH, VOICE_PATH, public_webhook_url
+    from salonflow.services.ports import ServicePorts
+
+    base = os.environ["PUBLIC_WEBHOOK_BASE_URL"]
+    return ServicePorts(messages=TwilioMessenger(TwilioConfig.from_env()), events=runtime.event_publisher(),
+                        tasks=runtime.task_queue(), push=push_notifier(),
+                        status_callback_url=public_webhook_url(base, STATUS_PATH),
+                        voice_url=public_webhook_url(base, VOICE_PATH))
+
+
+def _client() -> Any:
+    from salonflow import runtime
+
+    return runtime.firestore()
+
+
+def _instant(payload: Mapping[str, Any], key: str, default: datetime) -> datetime:
+    raw = payload.get(key)
+    if raw is None:
+        return default
+    try:
+        return datetime.fromisoformat(str(raw))
+    except ValueError as error:
+        raise BadTask(f"{key} is not an ISO 8601 instant") from error
+
+
+def run_agent_task(payload: Mapping[str, Any], now: datetime) -> Mapping[str, Any]:
+    from salonflow.services.runner import run_agent
+
+    # A scheduled run decides as of its schedule time, so a late or repeated delivery decides the same.
+    as_of = _instant(payload, "scheduled_for", now)
+    report = run_agent(_client(), payload["salon_id"], str(payload["agent_name"]), as_of, service_ports())
+    return {"agent_name": report.agent_name, "proposals": len(report.proposals),
+            "executions": [e.result.value for e in report.executions], **report.details}
+
+
+def booking_changed(payload: Mapping[str, Any], now: datetime) -> Mapping[str, Any]:
+    from salonflow.adapters.firestore.repositories import SalonRepositories
+    from salonflow.services.gap_fill_service import GapService
+    from salonflow.services.housekeeping import ScoreService
+
+    salon_id = payload["salon_id"]
+    repos = SalonRepositories(_client(), salon_id)
+    booking, salon = repos.bookings.get(str(payload["booking_id"])), repos.salon.get()
+    if booking is None or salon is None:
+        return {"booking": "gone"}
+    day = booking.start_time.astimezone(salon.zone).date()
+    detected = GapService(_client(), salon_id, service_ports()).detect(now, days=[day], staff_id=booking.staff_id)
+    ScoreService(_client(), salon_id).on_booking_changed(booking.customer_id, now)
+    return {"booking": booking.id, "status": booking.status.value,
+            "gaps_created": list(detected.created), "gaps_reopened": list(detected.reopened),
+            "gaps_filled": list(detected.filled)}
+
+
+def approval_decided(payload: Mapping[str, Any], now: datetime) -> Mapping[str, Any]:
+    from salonflow.services.approval_service import ApprovalService
+
+    result = ApprovalService(_client(), payload["salon_id"], service_ports()).sync_from_document(
+        str(payload["approval_id"]), now)
+    return {"approval": result.approval_id, "status": result.status.value, "changed": result.changed}
+
+
+def perform_decision(payload: Mapping[str, Any], now: datetime) -> Mapping[str, Any]:
+    from salonflow.services.executor import Executor
+
+    execution = Executor(_client(), payload["salon_id"], service_ports()).perform_decision(
+        str(payload["decision_id"]), now)
+    return {"decision": execution.decision_id, "result": execution.result.value}
+
+
+def inbound_message(payload: Mapping[str, Any], now: datetime) -> Mapping[str, Any]:
+    from salonflow.entrypoints.inbound import handle_inbound
+
+    return handle_inbound(_client(), payload, now, service_ports())
+
+
+def voice_choice(payload: Mapping[str, Any], now: datetime) -> Mapping[str, Any]:
+    from salonflow.services.reply_service import ReplyService
+
+    outcome = ReplyService(_client(), payload["salon_id"], service_ports()).handle_call_digits(
+        str(payload["decision_id"]), str(payload["digits"]), now)
+    return {"action": outcome.action.value, "booking_status": outcome.booking_status}
+
+
+def delivery_failure(payload: Mapping[str, Any], now: datetime) -> Mapping[str, Any]:
+    from salonflow.entrypoints.inbound import handle_delivery_failure
+
+    return handle_delivery_failure(_client(), payload, now)
+
+
+EXECUTE_KINDS: dict[str, TaskHandler] = {
+    "booking_changed": booking_changed,
+    "approval_decided": approval_decided,
+    "perform_decision": perform_decision,
+    "inbound_message": inbound_message,
+    "voice_choice": voice_choice,
+    "delivery_failure": delivery_failure,
+}
+
+
+def route_task(path: str, payload: Mapping[str, Any]) -> TaskHandler:
+    if path in (ANALYTICS, CLEANUP) or (path == EXECUTE and "agent_name" in payload and "kind" not in payload):
+        if not isinstance(payload.get("agent_name"), str):
+            raise BadTask("an agent run names its agent_name")
+        return run_agent_task
+    if path == EXECUTE:
+        kind = payload.get("kind")
+        if kind not in EXECUTE_KINDS:
+            raise BadTask(f"unknown task kind {kind!r}; expected one of {sorted(EXECUTE_KINDS)}")
+        return EXECUTE_KINDS[str(kind)]
+    if path == SEND_NOTIFICATION:
+        if "decision_id" not in payload:
+            raise BadTask("send-notification needs a decision_id")
+        return perform_decision
+    raise BadTask(f"no task handler for {path}")
