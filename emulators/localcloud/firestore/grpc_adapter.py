@@ -12,6 +12,7 @@ from localcloud.firestore import errors, protos
 from localcloud.firestore.auth import caller_from_metadata
 from localcloud.firestore.listen import ListenSession
 from localcloud.firestore.service import FirestoreService
+from localcloud.firestore.write_stream import WriteRequest, WriteResponse, WriteSession
 
 SERVICE_NAME = "google.firestore.v1.Firestore"
 
@@ -62,6 +63,13 @@ def generic_handler(service: FirestoreService) -> grpc.GenericRpcHandler:
         except errors.FirestoreError as exc:
             _abort(context, exc)
 
+    def write(request_iterator: Iterator[Any], context: grpc.ServicerContext) -> Iterator[Any]:
+        session = WriteSession(service, caller_from_metadata(context.invocation_metadata()))
+        try:
+            yield from session.run(request_iterator)
+        except errors.FirestoreError as exc:
+            _abort(context, exc)
+
     def unary(fn: Callable[..., Any], req: Any, resp: Any, empty: bool = False) -> grpc.RpcMethodHandler:
         return grpc.unary_unary_rpc_method_handler(
             _unary(fn, empty),
@@ -103,6 +111,11 @@ def generic_handler(service: FirestoreService) -> grpc.GenericRpcHandler:
             service.list_collection_ids, protos.ListCollectionIdsRequest, protos.ListCollectionIdsResponse
         ),
         "BatchWrite": unary(service.batch_write, protos.BatchWriteRequest, protos.BatchWriteResponse),
+        "Write": grpc.stream_stream_rpc_method_handler(
+            write,
+            request_deserializer=WriteRequest.FromString,
+            response_serializer=WriteResponse.SerializeToString,
+        ),
         "Listen": grpc.stream_stream_rpc_method_handler(
             listen,
             request_deserializer=protos.ListenRequest.FromString,

@@ -184,7 +184,9 @@ class ListenSession:
             names = frozenset(spec.documents.documents)
             for name in names:
                 validate_document_name(name, self._database)
-                self._service.authorize(self._caller, "get", self._database, name)
+                self._service.authorize(
+                    self._caller, "get", self._database, name, resource=self._store.lookup(self._database).get(name)
+                )
             return _Target(target_id, names=names, once=spec.once)
         if kind == "query":
             parent = spec.query.parent

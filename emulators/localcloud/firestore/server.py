@@ -5,19 +5,20 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import sys
 import threading
 from concurrent import futures
 
 import grpc
 
-from localcloud.firestore.auth import AllowAll, Authorizer
+from localcloud.firestore.auth import Authorizer
 from localcloud.firestore.frontdoor import FrontDoor
 from localcloud.firestore.grpc_adapter import generic_handler
 from localcloud.firestore.http_api import HttpApi
+from localcloud.firestore.security_rules import SecurityRulesApi
 from localcloud.firestore.service import FirestoreService
 from localcloud.firestore.store import Store
 from localcloud.firestore.triggers import TriggerDispatcher
+from localcloud.rules import firestore_authorizer
 
 # Listen streams each hold a worker for their lifetime; leave plenty for ordinary RPCs.
 WORKER_THREADS = 128
@@ -35,6 +36,8 @@ class Emulator:
         self.store = store or Store()
         self.service = FirestoreService(self.store, authorizer)
         self.http = HttpApi(self.store)
+        self.security_rules = SecurityRulesApi(self.service, authorizer)
+        self.security_rules.install(self.http)
         self.triggers = TriggerDispatcher(self.store)
         self.triggers.install(self.http)
         self._grpc_socket = f"localcloud-firestore-{os.getpid()}-{port}-{_instances}"
@@ -63,17 +66,15 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8080)
     parser.add_argument("--project", default="demo-salonflow", help="default project (any project is served)")
-    parser.add_argument("--rules", help="security rules file (not enforced yet: every request is allowed)")
+    parser.add_argument("--rules", help="security rules file to enforce (default: allow everything)")
     parser.add_argument("--lock-timeout", type=float, default=5.0, help="seconds a commit waits for locks")
     return parser.parse_args(argv)
 
 
 def make_authorizer(rules_path: str | None) -> Authorizer:
-    if rules_path is not None:
-        with open(rules_path, encoding="utf-8"):
-            pass  # fail fast on a missing file
-        print(f"localcloud firestore: rules file {rules_path} loaded but not enforced", file=sys.stderr)
-    return AllowAll()
+    """Without ``--rules`` every request is allowed (as Google's emulator without a rules file) until
+    rules arrive by ``PUT …:securityRules``; ``Bearer owner`` always bypasses rules."""
+    return firestore_authorizer.make_authorizer(rules_path)
 
 
 def main(argv: list[str]) -> int:

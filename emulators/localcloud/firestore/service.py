@@ -11,13 +11,13 @@ import binascii
 import random
 import string
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import grpc
 from google.rpc import status_pb2
 
-from localcloud.firestore import errors, fieldpaths, protos
+from localcloud.firestore import errors, fieldpaths, protos, writes
 from localcloud.firestore import query as query_engine
 from localcloud.firestore.auth import Access, AllowAll, Authorizer, Caller, Method
 from localcloud.firestore.explain import fill_plan, fill_stats
@@ -120,13 +120,14 @@ class FirestoreService:
         authorizer = self._authorizer
         if authorizer is None or caller.is_admin:
             return None
-        now = self.store.now()
 
-        def check(accesses: list[WriteAccess], lookup: DocumentLookup) -> None:
+        def check(accesses: list[WriteAccess], lookup: DocumentLookup, commit_time: int) -> None:
+            # request.time of a write is its commit time: what serverTimestamp() fields resolve to.
+            decisions = []
             for access in accesses:
                 old, new = access.old, access.new
                 method: Method = "delete" if new is None else ("create" if old is None else "update")
-                authorizer.authorize(
+                decisions.append(
                     Access(
                         caller,
                         method,
@@ -134,10 +135,16 @@ class FirestoreService:
                         access.name,
                         resource=old,
                         request_resource=new,
-                        time_micros=now,
+                        time_micros=commit_time,
                         data=lookup,
                     )
                 )
+            batch = getattr(authorizer, "authorize_batch", None)
+            if batch is not None:
+                batch(decisions)  # the writes of one commit share the access-call budget
+            else:
+                for decision in decisions:
+                    authorizer.authorize(decision)
 
         return check
 
@@ -369,16 +376,24 @@ class FirestoreService:
 
     def commit(self, request: Any, caller: Caller) -> Any:
         database = database_of(request.database)
-        commit_time, results = self.store.commit(
-            database,
-            list(request.writes),
-            transaction=request.transaction or None,
-            check=self._write_check(caller, database),
+        commit_time, results = self.commit_writes(
+            database, request.writes, caller, transaction=request.transaction or None
         )
         response = protos.CommitResponse()
         response.write_results.extend(results)
         fill_timestamp(response.commit_time, commit_time)
         return response
+
+    def commit_writes(
+        self, database: str, write_list: Iterable[Any], caller: Caller, *, transaction: bytes | None = None
+    ) -> tuple[int, list[Any]]:
+        """Commit a client's writes atomically (``verify`` writes included) after the rules allow them."""
+        return self.store.commit(
+            database,
+            [writes.lift_verify(write) for write in write_list],
+            transaction=transaction,
+            check=self._write_check(caller, database),
+        )
 
     def batch_write(self, request: Any, caller: Caller) -> Any:
         """Each write commits on its own; one failing does not stop the others (not atomic)."""

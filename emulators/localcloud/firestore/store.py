@@ -89,9 +89,10 @@ class DocumentLookup:
 
 
 # Called inside a commit once every write is applied (nothing is stored yet) with each write's
-# before/after and a lookup of the data before and after the whole commit; raises FirestoreError
+# before/after, a lookup of the data before and after the whole commit, and the commit time (what
+# serverTimestamp() resolves to: security rules see it as request.time); raises FirestoreError
 # (PERMISSION_DENIED) to reject the whole commit.
-WriteCheck = Callable[[list[WriteAccess], DocumentLookup], None]
+WriteCheck = Callable[[list[WriteAccess], DocumentLookup, int], None]
 
 
 class Versioned:
@@ -632,6 +633,8 @@ class Store:
                     self._finish(txn)
             self._install(db, changes, commit_time)
             for write in write_list:
+                if isinstance(write, writes.Verify):
+                    continue
                 if write.WhichOneof("operation") == "delete":
                     db.stats.deletes += 1
                 else:
@@ -663,7 +666,8 @@ class Store:
                 versioned = db.docs.get(name)
                 before[name] = after[name] = versioned.current if versioned else None
             outcome = writes.apply_write(write, after[name], commit_time)
-            accesses.append(WriteAccess(name, after[name], outcome.new))
+            if not isinstance(write, writes.Verify):  # a verify writes nothing: no rule to ask
+                accesses.append(WriteAccess(name, after[name], outcome.new))
             after[name] = outcome.new
             result = writes.protos.WriteResult()
             if outcome.new is not None:
@@ -671,7 +675,7 @@ class Store:
             result.transform_results.extend(outcome.transform_results)
             results.append(result)
         if check is not None:
-            check(accesses, DocumentLookup(db, after))
+            check(accesses, DocumentLookup(db, after), commit_time)
         changes = [
             DocumentChange(name, before[name], after[name])
             for name in before

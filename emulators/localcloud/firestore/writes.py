@@ -32,7 +32,41 @@ class WriteOutcome:
     changed: bool  # False when the write left the stored document exactly as it was
 
 
+VERIFY_FIELD_NUMBER = 5  # Write.verify: newer than the protos google-cloud-firestore ships
+
+
+@dataclass(frozen=True)
+class Verify:
+    """A ``Write.verify``: only its precondition is checked, nothing is written.
+
+    Web and mobile SDKs send one for every document a transaction read but did not write (their
+    transactions are optimistic: plain reads, then a commit whose verifies prove nothing changed).
+    The Python protos have no ``verify`` field, so it arrives as unknown field 5 and is lifted here.
+    """
+
+    name: str
+    current_document: Any | None  # Precondition
+
+    def HasField(self, field: str) -> bool:  # protobuf spelling: check_precondition calls it
+        return field == "current_document" and self.current_document is not None
+
+
+def lift_verify(write: Any) -> Any:
+    """``write`` itself, or a :class:`Verify` when it carries the ``verify`` operation."""
+    if write.WhichOneof("operation") is not None:
+        return write
+    from google.protobuf import unknown_fields
+
+    for unknown in unknown_fields.UnknownFieldSet(write):
+        if unknown.field_number == VERIFY_FIELD_NUMBER and isinstance(unknown.data, bytes):
+            condition = write.current_document if write.HasField("current_document") else None
+            return Verify(unknown.data.decode(), condition)
+    return write
+
+
 def target_name(write: Any) -> str:
+    if isinstance(write, Verify):
+        return write.name
     operation = write.WhichOneof("operation")
     if operation == "update":
         return str(write.update.name)
@@ -70,6 +104,8 @@ def apply_write(write: Any, old: Any | None, commit_micros: int) -> WriteOutcome
     """The outcome of ``write`` on ``old``; raises FirestoreError for a rejected write."""
     name = target_name(write)
     check_precondition(write, name, old, commit_micros)
+    if isinstance(write, Verify):
+        return WriteOutcome(name, old, [], False)
     operation = write.WhichOneof("operation")
     if operation == "delete":
         if write.update_transforms:
