@@ -7,6 +7,7 @@ import os
 import signal
 import threading
 from concurrent import futures
+from pathlib import Path
 
 import grpc
 
@@ -14,6 +15,7 @@ from localcloud.firestore.auth import Authorizer
 from localcloud.firestore.frontdoor import FrontDoor
 from localcloud.firestore.grpc_adapter import generic_handler
 from localcloud.firestore.http_api import HttpApi
+from localcloud.firestore.persistence import COMPACT_BYTES, Persistence
 from localcloud.firestore.security_rules import SecurityRulesApi
 from localcloud.firestore.service import FirestoreService
 from localcloud.firestore.store import Store
@@ -29,11 +31,22 @@ class Emulator:
     """The whole server (store, gRPC service, HTTP extras) on one port; usable in-process too."""
 
     def __init__(
-        self, host: str, port: int, *, store: Store | None = None, authorizer: Authorizer | None = None
+        self,
+        host: str,
+        port: int,
+        *,
+        store: Store | None = None,
+        authorizer: Authorizer | None = None,
+        data_dir: Path | None = None,
+        compact_bytes: int = COMPACT_BYTES,
     ) -> None:
         global _instances
         _instances += 1
         self.store = store or Store()
+        # Recovered before anything subscribes to the change feed: restored documents fire no triggers.
+        self.persistence = (
+            Persistence.open(data_dir, self.store, compact_bytes=compact_bytes) if data_dir is not None else None
+        )
         self.service = FirestoreService(self.store, authorizer)
         self.http = HttpApi(self.store)
         self.security_rules = SecurityRulesApi(self.service, authorizer)
@@ -59,6 +72,8 @@ class Emulator:
         self._front.close()
         self._grpc.stop(grace=grace_s).wait()
         self.triggers.close()
+        if self.persistence is not None:
+            self.persistence.close()
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -68,6 +83,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--project", default="demo-salonflow", help="default project (any project is served)")
     parser.add_argument("--rules", help="security rules file to enforce (default: allow everything)")
     parser.add_argument("--lock-timeout", type=float, default=5.0, help="seconds a commit waits for locks")
+    parser.add_argument("--data-dir", type=Path, help="keep documents here across restarts (default: in memory)")
+    parser.add_argument(
+        "--compact-bytes", type=int, default=COMPACT_BYTES, help="journal size that triggers a snapshot"
+    )
     return parser.parse_args(argv)
 
 
@@ -84,6 +103,8 @@ def main(argv: list[str]) -> int:
         args.port,
         store=Store(lock_timeout_s=args.lock_timeout),
         authorizer=make_authorizer(args.rules),
+        data_dir=args.data_dir,
+        compact_bytes=args.compact_bytes,
     )
     emulator.start()
     stop = threading.Event()

@@ -23,12 +23,12 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from localcloud.firestore import errors, writes
 from localcloud.firestore import query as query_engine
 from localcloud.firestore.paths import compare_document_names
-from localcloud.firestore.timeutil import fill_timestamp
+from localcloud.firestore.timeutil import fill_timestamp, to_micros
 
 HOUR_US = 3_600_000_000
 MAX_ID_BYTES = 1500  # a collection or document id
@@ -58,6 +58,19 @@ class CommitEvent:
 
 
 Subscriber = Callable[[CommitEvent], None]
+
+
+class Durability(Protocol):
+    """Makes writes survive a restart (``persistence.Persistence``), installed with ``Store.make_durable``."""
+
+    def record_commit(self, event: CommitEvent) -> None:
+        """Inside the commit's critical section, in commit order: buffer it, never block."""
+
+    def record_clear(self, database: str, micros: int) -> None:
+        """Inside the clear's critical section, ordered with the commits."""
+
+    def wait_durable(self) -> None:
+        """Outside the critical section: return once everything recorded so far is on disk."""
 
 
 @dataclass(frozen=True)
@@ -207,6 +220,8 @@ class Store:
         self._databases: dict[str, Database] = {}
         self._transactions: dict[bytes, Transaction] = {}
         self._subscribers: list[Subscriber] = []
+        self._durability: Durability | None = None
+        self._history_since = 0  # no version history before this time (a restore)
         self._last_time = 0
         self._age = 0
         self._commits = 0
@@ -288,7 +303,10 @@ class Store:
                 if txn.database == database:
                     self._finish(txn)
             self._databases[database] = Database(name=database, stats=old.stats)
+            if self._durability is not None:
+                self._durability.record_clear(database, self._commit_now())
             self._changed.notify_all()
+        self._await_durable()
 
     # ------------------------------------------------------------------------------------------
     # Transactions
@@ -416,6 +434,8 @@ class Store:
             raise errors.failed_precondition(
                 f"read_time is older than the emulator's version retention ({self.retention_us // 1_000_000} s)."
             )
+        if read_time < self._history_since:
+            raise errors.failed_precondition("read_time is older than the emulator's last restart.")
 
     # ------------------------------------------------------------------------------------------
     # Reads
@@ -545,7 +565,7 @@ class Store:
 
     def retained_since(self) -> int:
         with self._lock:
-            return self._read_now() - self.retention_us
+            return max(self._read_now() - self.retention_us, self._history_since)
 
     def list_documents(
         self, database: str, parent: str, collection_id: str, view: ReadView, *, show_missing: bool
@@ -639,7 +659,9 @@ class Store:
                     db.stats.deletes += 1
                 else:
                     db.stats.writes += 1
-            return commit_time, results
+        # Even a commit that changed nothing waits: what it read may not be on disk yet.
+        self._await_durable()
+        return commit_time, results
 
     def _acquire_for_commit(self, db: Database, txn: Transaction | None, age: int, names: set[str]) -> None:
         deadline = time.monotonic() + self.lock_timeout_s
@@ -688,20 +710,59 @@ class Store:
             return
         cutoff = commit_time - self.retention_us
         for change in changes:
-            versioned = db.docs.get(change.name)
-            if versioned is None:
-                versioned = Versioned(change.name)
-                db.docs[change.name] = versioned
-                collection = change.name.rsplit("/", 1)[0]
-                db.collections.setdefault(collection, {})[change.name] = versioned
-                db.groups.setdefault(collection.rsplit("/", 1)[1], {})[change.name] = versioned
-            versioned.append(commit_time, change.new, cutoff)
+            self._versioned(db, change.name).append(commit_time, change.new, cutoff)
         event = CommitEvent(db.name, commit_time, tuple(changes))
+        if self._durability is not None:
+            self._durability.record_commit(event)
         for subscriber in self._subscribers:
             subscriber(event)
         self._commits += 1
         if self._commits % _SWEEP_EVERY_COMMITS == 0:
             self._sweep(db, cutoff)
+
+    def _versioned(self, db: Database, name: str) -> Versioned:
+        versioned = db.docs.get(name)
+        if versioned is None:
+            versioned = Versioned(name)
+            db.docs[name] = versioned
+            collection = name.rsplit("/", 1)[0]
+            db.collections.setdefault(collection, {})[name] = versioned
+            db.groups.setdefault(collection.rsplit("/", 1)[1], {})[name] = versioned
+        return versioned
+
+    # ------------------------------------------------------------------------------------------
+    # Durability (``persistence.py``)
+
+    def make_durable(self, durability: Durability) -> None:
+        """Record every later commit and clear with ``durability``; each waits for it before returning."""
+        with self._lock:
+            self._durability = durability
+
+    def _await_durable(self) -> None:
+        durability = self._durability
+        if durability is not None:
+            durability.wait_durable()
+
+    def restore(self, databases: dict[str, list[Any]], last_time: int) -> None:
+        """Start from recovered documents: one version each, at its update time; no older history.
+
+        Subscribers are not told. Later commit times come after ``last_time`` whatever the clock says.
+        """
+        with self._lock:
+            for database, docs in databases.items():
+                db = self._database(database)
+                for doc in docs:
+                    self._versioned(db, doc.name).append(to_micros(doc.update_time), doc, 0)
+            self._last_time = max(self._last_time, last_time)
+            self._history_since = self._read_now()
+
+    def export(self) -> dict[str, list[Any]]:
+        """Every database with its current documents, in one critical section."""
+        with self._lock:
+            return {
+                name: [v.docs[-1] for v in db.docs.values() if v.docs and v.docs[-1] is not None]
+                for name, db in self._databases.items()
+            }
 
     def _sweep(self, db: Database, cutoff: int) -> None:
         """Forget documents deleted before the retention window: nothing can read them any more."""
