@@ -72,6 +72,14 @@ def booking_changed(payload: Mapping[str, Any], now: datetime) -> Mapping[str, A
     day = booking.start_time.astimezone(salon.zone).date()
     detected = GapService(_client(), salon_id, service_ports()).detect(now, days=[day], staff_id=booking.staff_id)
     ScoreService(_client(), salon_id).on_booking_changed(booking.customer_id, now)
+    opened = [*detected.created, *detected.reopened]
+    if opened:
+        # A slot just opened: try to fill it now rather than at the next five-minute tick.
+        from salonflow import runtime
+
+        runtime.task_queue().enqueue("autonomous-agents", EXECUTE, {
+            "salon_id": salon_id, "agent_name": "gap_fill_agent", "scheduled_for": now.isoformat()},
+            dedupe_key=f"gap_fill_now|{salon_id}|{'|'.join(sorted(opened))}")
     return {"booking": booking.id, "status": booking.status.value,
             "gaps_created": list(detected.created), "gaps_reopened": list(detected.reopened),
             "gaps_filled": list(detected.filled)}

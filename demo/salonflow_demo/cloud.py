@@ -1,0 +1,44 @@
+"""The local cloud provisioned as Terraform provisions Google Cloud: the event topic and the task queues."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from localcloud.stack import LocalCloud, local_cloud
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def provision(env: dict[str, str]) -> dict[str, Any]:
+    from google.api_core.exceptions import AlreadyExists
+    from google.cloud import pubsub_v1
+    from salonflow.adapters.cloud_tasks import CloudTasksConfig, CloudTasksQueue
+    from salonflow.adapters.pubsub_events import TOPIC_ID
+
+    queues = CloudTasksQueue(CloudTasksConfig.from_env(env)).ensure_queues()
+    publisher = pubsub_v1.PublisherClient()
+    with contextlib.suppress(AlreadyExists):
+        publisher.create_topic(name=publisher.topic_path(env["GOOGLE_CLOUD_PROJECT"], TOPIC_ID))
+    return {"queues": queues, "topic": TOPIC_ID}
+
+
+@contextlib.contextmanager
+def salon_cloud(*, fixed_ports: bool = False, data_dir: Path | None = None, schedules: bool = False,
+                extra_env: dict[str, str] | None = None) -> Iterator[LocalCloud]:
+    """The local cloud running our functions, with its topic and queues, and this process pointed at it."""
+    previous = dict(os.environ)
+    if extra_env:
+        os.environ.update(extra_env)
+    try:
+        with local_cloud(fixed_ports=fixed_ports, functions_source=ROOT / "functions", data_dir=data_dir,
+                         schedules=schedules) as cloud:
+            os.environ.update(cloud.env)
+            provision(cloud.env)
+            yield cloud
+    finally:
+        os.environ.clear()
+        os.environ.update(previous)
