@@ -5,8 +5,8 @@ Per open gap, in waves: when no offer for the gap is still waiting for an answer
 (P(accept) x value) who were never asked about this gap. The first confirmed "yes" books the slot atomically
 (services.gap_fill_service); later "yes" replies get a polite "slot taken".
 
-The waitlist goes first, in its own fair order (waitlist_agent): while a matching waitlist entry has not been
-asked about a gap, this agent leaves the gap to it.
+The waitlist goes first, in its own fair order: a gap's first wave is waitlist_agent's when a waitlist entry
+matches it. Later waves are this agent's, over waitlist entries, due regulars and move-ups alike.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from salonflow.agents.candidates import Candidate, Source, gap_candidates, offered_slot, waitlist_fits
+from salonflow.agents.holdout import GAP_FAMILY, in_holdout
 from salonflow.agents.proposals import Action, AgentName, Proposal
 from salonflow.agents.snapshot import GapView, SalonSnapshot
 from salonflow.domain.enums import (
@@ -35,8 +36,13 @@ def wave_can_start(snapshot: SalonSnapshot, gap: GapView, now: datetime) -> bool
     return not any(o.is_live(now) for o in snapshot.outreach_about(gap.id))
 
 
-def waitlist_waiting_for(snapshot: SalonSnapshot, gap: GapView, now: datetime) -> bool:
-    """A matching waitlist entry not yet asked about this gap: the waitlist has first call."""
+def waitlist_goes_first(snapshot: SalonSnapshot, gap: GapView, now: datetime) -> bool:
+    """The first wave of a gap belongs to the waitlist (waitlist_agent, fair order) when an entry matches it.
+
+    Later waves are gap fill's, ranked by expected value over all three candidate kinds, waitlist included.
+    """
+    if gap.fill_attempts > 0:
+        return False
     asked = {o.customer_id for o in snapshot.outreach_about(gap.id)}
     lead = snapshot.salon.settings.min_lead_minutes
     for entry in snapshot.waitlist:
@@ -125,17 +131,32 @@ def offer_proposal(
     )
 
 
+def holdout_marker(snapshot: SalonSnapshot, gap: GapView) -> Proposal:
+    share = round(snapshot.salon.settings.holdout_share * 100)
+    return Proposal(
+        agent_name=AgentName.GAP_FILL, decision_type=DecisionType.GAP_FILL, action=Action.HOLDOUT_NO_ACTION,
+        trigger_type="schedule_gap", trigger_id=gap.id, case_key=gap.id, gap_id=gap.id, staff_id=gap.staff_id,
+        time_slot=gap.start, slot_end=gap.end, potential_revenue=gap.potential_revenue,
+        reason=(f"Leave this gap alone on purpose: it fell in the random {share}% holdout that shows how often "
+                f"gaps fill without us."),
+        details={"gap_duration_minutes": gap.minutes},
+    )
+
+
 def gap_fill_agent(snapshot: SalonSnapshot, now: datetime) -> list[Proposal]:
-    wave = snapshot.salon.settings.offer_wave_size
+    salon = snapshot.salon
+    wave = salon.settings.offer_wave_size
     proposals: list[Proposal] = []
     offered: set[str] = set()  # one offer per customer per run, whatever the number of gaps
     for gap in sorted(snapshot.gaps, key=lambda g: (g.start, g.id)):
-        if not wave_can_start(snapshot, gap, now) or waitlist_waiting_for(snapshot, gap, now):
+        if not wave_can_start(snapshot, gap, now):
             continue
-        ranked = [
-            c for c in gap_candidates(snapshot, gap, now, frozenset({Source.DUE_REGULAR, Source.MOVE_UP}))
-            if c.customer_id not in offered
-        ]
+        if in_holdout(salon.id, GAP_FAMILY, gap.id, salon.settings.holdout_share):
+            proposals.append(holdout_marker(snapshot, gap))  # recorded once; nobody is offered this gap
+            continue
+        if waitlist_goes_first(snapshot, gap, now):
+            continue
+        ranked = [c for c in gap_candidates(snapshot, gap, now) if c.customer_id not in offered]
         for rank, candidate in enumerate(ranked[:wave], start=1):
             offered.add(candidate.customer_id)
             proposals.append(offer_proposal(snapshot, gap, candidate, now, AgentName.GAP_FILL, rank))

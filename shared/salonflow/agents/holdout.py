@@ -16,6 +16,16 @@ import hashlib
 HOLDOUT_ACTION = "holdout_no_action"
 
 
+# Offers on one gap come from several agents (the waitlist's first wave, gap fill's later waves, a discount):
+# they share one draw, so a held-out gap gets nothing from anyone and its fill rate is a clean baseline.
+GAP_FAMILY = "gap_fill_agent"
+
+
+def holdout_agent_key(agent_name: str, trigger_type: str) -> str:
+    """Whose holdout a case belongs to: gap cases share the gap-fill draw, everything else its own agent's."""
+    return GAP_FAMILY if trigger_type == "schedule_gap" else agent_name
+
+
 def holdout_draw(salon_id: str, agent_name: str, case_key: str) -> float:
     """A stable uniform number in [0, 1) for this case."""
     digest = hashlib.sha256(f"{salon_id}\x1f{agent_name}\x1f{case_key}".encode()).digest()

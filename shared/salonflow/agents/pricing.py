@@ -17,6 +17,7 @@ from datetime import datetime
 
 from salonflow.agents.candidates import Source, gap_candidates
 from salonflow.agents.gap_fill import offer_proposal, wave_can_start
+from salonflow.agents.holdout import GAP_FAMILY, in_holdout
 from salonflow.agents.proposals import Action, AgentName, Proposal
 from salonflow.agents.snapshot import GapView, SalonSnapshot
 from salonflow.domain.enums import DecisionType, MessageCategory, MessageIntent, OutreachType, Weekday
@@ -45,6 +46,8 @@ def off_peak_discount_proposals(snapshot: SalonSnapshot, now: datetime) -> list[
     for gap in sorted(snapshot.gaps, key=lambda g: (g.start, g.id)):
         fill = predicted_fill(snapshot, gap)
         if fill is None or fill >= LIKELY_TO_FILL or gap.fill_attempts < 1 or not wave_can_start(snapshot, gap, now):
+            continue
+        if in_holdout(snapshot.salon.id, GAP_FAMILY, gap.id, settings.holdout_share):
             continue
         percent = discount_for(fill, settings.max_discount_percent)
         ranked = [c for c in gap_candidates(snapshot, gap, now, frozenset({Source.DUE_REGULAR, Source.WAITLIST}))

@@ -34,6 +34,7 @@ class Action(StrEnum):
     SEND_UPSELL_OFFER = "send_upsell_offer"
     OFFER_SLOT_DISCOUNT = "offer_slot_discount"
     ADJUST_PRICE = "adjust_price"
+    HOLDOUT_NO_ACTION = "holdout_no_action"  # an eligible case deliberately left alone (see agents/holdout.py)
 
 
 @dataclass(frozen=True)

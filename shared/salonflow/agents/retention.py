@@ -48,6 +48,8 @@ def retention_agent(snapshot: SalonSnapshot, now: datetime) -> list[Proposal]:
     discount = min(settings.win_back_discount_percent, settings.max_discount_percent) if settings.offers_allowed else 0
     proposals: list[Proposal] = []
     for score in sorted(snapshot.scores.values(), key=lambda s: (-s.churn_score, s.customer_id)):
+        if len(proposals) >= settings.win_back_per_run:
+            break
         if score.segment is not CustomerSegment.AT_RISK:
             continue
         customer = snapshot.customers.get(score.customer_id)

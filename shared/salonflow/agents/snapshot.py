@@ -67,6 +67,7 @@ class AgentSettings:
     max_discount_percent: int = 20
     win_back_discount_percent: int = 10
     win_back_cooldown_days: int = 30
+    win_back_per_run: int = 5  # each one is an owner approval: a handful an hour, highest risk first
     vip_annual_spend_paise: int = 2_000_000  # ₹20,000 in the last 12 months
     high_value_annual_spend_paise: int = 800_000  # ₹8,000
     marketing_cooldown_days: int = 7  # at most one marketing message per customer per week

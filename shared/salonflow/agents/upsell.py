@@ -39,6 +39,19 @@ def add_on_popularity(bookings: tuple[BookingView, ...], services: dict[str, Ser
     return {pair: n / mains[pair[0]] for pair, n in pairs.items()}
 
 
+def has_free_time_after(snapshot: SalonSnapshot, booking: BookingView) -> bool:
+    """The stylist is free straight after this booking (for at least the shortest add-on)."""
+    staff = snapshot.staff.get(booking.staff_id)
+    if staff is None:
+        return False
+    shortest = min((s.duration_minutes for s in snapshot.services.values() if s.is_addon and s.active), default=None)
+    if shortest is None:
+        return False
+    day = booking.start.astimezone(snapshot.salon.zone).date()
+    return any(f.start == booking.end and f.minutes >= shortest
+               for f in free_intervals(staff, snapshot.salon, day, snapshot.bookings))
+
+
 def upsell_agent(snapshot: SalonSnapshot, now: datetime) -> list[Proposal]:
     salon = snapshot.salon
     services = dict(snapshot.services)

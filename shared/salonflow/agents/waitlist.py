@@ -3,7 +3,8 @@
 Order: the salon's `priority` (higher first), then first come, first served (`created_at`), then id. The next
 `offer_wave_size` entries in that order are offered at once, with the same hold-and-confirm flow as gap fill: the
 first confirmed "yes" books the slot, the others hear it was taken and keep their place. Offering a few at once is
-deliberate: with a 15-minute answer window, asking one person at a time loses most same-day slots.
+deliberate: with a 15-minute answer window, asking one person at a time loses most same-day slots. The waitlist
+gets each gap's first wave; if nobody takes it, gap fill's later waves still include the waitlist entries.
 
 Stale entries (past `expires_at`, or whose every preferred window has passed) are expired by the cleanup agent
 using `stale_waitlist_entries`.
@@ -16,6 +17,7 @@ from datetime import datetime
 from salonflow.agents.candidates import Candidate, Source, acceptance_probability, contactable, offered_slot
 from salonflow.agents.candidates import waitlist_fits as _fits
 from salonflow.agents.gap_fill import offer_proposal, wave_can_start
+from salonflow.agents.holdout import GAP_FAMILY, in_holdout
 from salonflow.agents.proposals import AgentName, Proposal
 from salonflow.agents.snapshot import SalonSnapshot, WaitlistView
 from salonflow.domain.enums import MessageCategory, WaitlistStatus
@@ -31,8 +33,10 @@ def waitlist_agent(snapshot: SalonSnapshot, now: datetime) -> list[Proposal]:
     proposals: list[Proposal] = []
     offered: set[str] = set()
     for gap in sorted(snapshot.gaps, key=lambda g: (g.start, g.id)):
-        if not wave_can_start(snapshot, gap, now):
-            continue
+        if gap.fill_attempts > 0 or not wave_can_start(snapshot, gap, now):
+            continue  # later waves are gap fill's (it ranks the waitlist alongside everyone else)
+        if in_holdout(salon.id, GAP_FAMILY, gap.id, salon.settings.holdout_share):
+            continue  # a held-out gap: gap fill records it, nobody is offered it
         asked = {o.customer_id for o in snapshot.outreach_about(gap.id)}
         chosen: list[Candidate] = []
         for entry in fair_order(list(snapshot.waitlist)):

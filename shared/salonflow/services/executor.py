@@ -31,7 +31,7 @@ from salonflow.adapters.firestore.governance_gate import Governor
 from salonflow.adapters.firestore.governance_transactions import run_transaction
 from salonflow.adapters.firestore.repositories import SalonRepositories
 from salonflow.adapters.pubsub_events import EventType, SalonEvent
-from salonflow.agents.holdout import HOLDOUT_ACTION, in_holdout
+from salonflow.agents.holdout import HOLDOUT_ACTION, holdout_agent_key, in_holdout
 from salonflow.agents.proposals import Action, AgentName, Proposal
 from salonflow.domain.approvals import Approval, ApprovalActionDetails
 from salonflow.domain.customers import Customer
@@ -181,7 +181,8 @@ class Executor:
 
     def execute_one(self, proposal: Proposal, now: datetime) -> Execution:
         salon = self.salon
-        if in_holdout(self.salon_id, proposal.agent_name.value, proposal.case_key, salon.holdout_share):
+        if in_holdout(self.salon_id, holdout_agent_key(proposal.agent_name.value, proposal.trigger_type),
+                      proposal.case_key, salon.holdout_share):
             return self._record_holdout(proposal, now)
         decision_id = decision_id_for(self.salon_id, proposal)
         existing = self.repos.decisions.get(decision_id)
@@ -197,6 +198,15 @@ class Executor:
             assert existing is not None
             return self._resume(existing, proposal, now)
         return self.perform(decision_id, proposal, now)
+
+    def unseen(self, proposals: list[Proposal]) -> list[Proposal]:
+        """Proposals with no decision yet (treated or held out): one batch read for all of them."""
+        def ids(p: Proposal) -> tuple[str, str]:
+            family = holdout_agent_key(p.agent_name.value, p.trigger_type)
+            return decision_id_for(self.salon_id, p), holdout_decision_id(self.salon_id, family, p.case_key)
+        pairs = [ids(p) for p in proposals]
+        known = self.repos.decisions.get_many([i for pair in pairs for i in pair])
+        return [p for p, (a, b) in zip(proposals, pairs, strict=True) if a not in known and b not in known]
 
     def perform_decision(self, decision_id: str, now: datetime) -> Execution:
         """Carry out a stored decision (after approval, or when a deferral's time has come). Idempotent."""
@@ -271,7 +281,10 @@ class Executor:
         return True
 
     def _record_holdout(self, proposal: Proposal, now: datetime) -> Execution:
-        decision_id = holdout_decision_id(self.salon_id, proposal.agent_name.value, proposal.case_key)
+        family = holdout_agent_key(proposal.agent_name.value, proposal.trigger_type)
+        decision_id = holdout_decision_id(self.salon_id, family, proposal.case_key)
+        if self.repos.decisions.get(decision_id) is not None:
+            return Execution(decision_id, Result.HOLDOUT, "already recorded")
         decision = self._decision_model(decision_id, proposal, AutonomyLevel.FULL_AUTO,
                                         DecisionApproval.not_required(), now, action_taken=HOLDOUT_ACTION,
                                         holdout=True)

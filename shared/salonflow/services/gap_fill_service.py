@@ -27,8 +27,7 @@ from salonflow.adapters.firestore.governance_transactions import run_transaction
 from salonflow.adapters.firestore.repositories import SalonRepositories
 from salonflow.adapters.pubsub_events import EventType, SalonEvent
 from salonflow.agents.gaps import DetectedGap, GapChanges, reconcile_gaps
-from salonflow.agents.holdout import HOLDOUT_ACTION
-from salonflow.agents.proposals import AgentName
+from salonflow.agents.holdout import GAP_FAMILY, HOLDOUT_ACTION
 from salonflow.domain.bookings import Booking
 from salonflow.domain.enums import (
     BookingSource,
@@ -50,7 +49,6 @@ from salonflow.services.ports import ServicePorts
 from salonflow.services.snapshot_loader import SnapshotLoader
 
 LIVE = ("pending", "sent", "delivered", "read")
-GAP_AGENTS = (AgentName.GAP_FILL.value, AgentName.WAITLIST.value)
 
 
 @dataclass(frozen=True)
@@ -140,7 +138,7 @@ class GapService:
 
     def _settle_holdout(self, gap_id: str, booking_id: str | None, now: datetime) -> None:
         """A held-out gap booked without us is a holdout success; one that expired is a holdout failure."""
-        for agent in GAP_AGENTS:
+        for agent in (GAP_FAMILY,):
             decision_id = holdout_decision_id(self.salon_id, agent, gap_id)
             decision = self.repos.decisions.get(decision_id)
             if decision is None or decision.outcome.status is not OutcomeStatus.PENDING:

@@ -7,7 +7,7 @@ analytics runs also make the weekly dynamic-pricing proposals; cleanup runs also
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -35,7 +35,7 @@ class RunReport:
     agent_name: str
     proposals: tuple[Proposal, ...] = ()
     executions: tuple[Execution, ...] = ()
-    details: dict[str, Any] = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)  # JSON-safe: task handlers store it for replays
 
 
 def run_agent(client: firestore.Client, salon_id: str, agent_name: str, now: datetime,
@@ -53,7 +53,7 @@ def run_agent(client: firestore.Client, salon_id: str, agent_name: str, now: dat
     if agent is AgentName.GAP_FILL:
         snap = loader.for_gap_fill(now)
         plain = gap_fill_agent(snap, now)
-        if any(g.fill_attempts >= 1 and wave_can_start(snap, g, now) for g in snap.gaps):
+        if snap.customers and any(g.fill_attempts >= 1 and wave_can_start(snap, g, now) for g in snap.gaps):
             discounts = off_peak_discount_proposals(replace(snap, occupancy=loader.occupancy(now)), now)
             discounted = {p.gap_id for p in discounts}
             plain = [p for p in plain if p.gap_id not in discounted]
@@ -65,7 +65,13 @@ def run_agent(client: firestore.Client, salon_id: str, agent_name: str, now: dat
     elif agent is AgentName.NO_SHOW_PREVENTION:
         proposals = no_show_prevention_agent(loader.for_no_show(now, since), now)
     elif agent is AgentName.RETENTION:
-        proposals = retention_agent(loader.for_retention(now), now)
+        snap = loader.for_retention(now)
+        limit = snap.salon.settings.win_back_per_run
+        # Rank everyone, drop customers already decided on this month (approved, rejected, held out), then cap:
+        # otherwise the same few customers, waiting for an owner, would hold the cap every hour.
+        everyone = retention_agent(replace(snap, salon=replace(snap.salon, settings=replace(
+            snap.salon.settings, win_back_per_run=len(snap.scores)))), now)
+        proposals = Executor(client, salon_id, ports).unseen(everyone)[:limit]
     elif agent is AgentName.UPSELL:
         proposals = upsell_agent(loader.for_upsell(now, since), now)
     elif agent is AgentName.ANALYTICS:
@@ -76,8 +82,8 @@ def run_agent(client: firestore.Client, salon_id: str, agent_name: str, now: dat
         proposals = dynamic_pricing_proposals(replace(snap, occupancy=loader.occupancy(now)), now)
     elif agent is AgentName.CLEANUP:
         plan = cleanup_agent(loader.for_cleanup(now), now)
-        details["cleanup"] = apply_cleanup(client, salon_id, plan, ports, now)
-        details["gaps"] = GapService(client, salon_id, ports).detect(now)
+        details["cleanup"] = asdict(apply_cleanup(client, salon_id, plan, ports, now))
+        details["gaps"] = {k: list(v) for k, v in asdict(GapService(client, salon_id, ports).detect(now)).items()}
         details["scores_aged"] = ScoreService(client, salon_id).sweep(now)
 
     executions = Executor(client, salon_id, ports).execute(proposals, now) if proposals else []

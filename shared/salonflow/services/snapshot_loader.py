@@ -20,7 +20,8 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from salonflow.adapters.firestore.repositories import SalonRepositories
-from salonflow.agents.gap_fill import wave_can_start
+from salonflow.agents.gap_fill import waitlist_goes_first, wave_can_start
+from salonflow.agents.holdout import GAP_FAMILY, in_holdout
 from salonflow.agents.no_show import (
     CALL_LEAD,
     HIGH_RISK_CONFIRMATION_LEAD,
@@ -28,7 +29,7 @@ from salonflow.agents.no_show import (
     REMINDER_LEAD,
 )
 from salonflow.agents.snapshot import Interval, SalonSnapshot
-from salonflow.agents.upsell import MIN_NOTICE
+from salonflow.agents.upsell import MIN_NOTICE, has_free_time_after
 from salonflow.domain.agent_state import AgentState
 from salonflow.domain.bookings import Booking
 from salonflow.domain.customer_scores import CustomerScore
@@ -47,6 +48,7 @@ IN_LIMIT = 30  # Firestore's limit of values in an `in` filter
 MAX_DUE_REGULARS = 100
 MAX_AT_RISK = 100
 MOVE_UP_DAYS = 3
+MOVE_UPS_PER_GAP = 8
 RECENT_OUTREACH = timedelta(days=7)
 WIN_BACK_LOOKBACK = timedelta(days=30)
 ANALYTICS_COLLECTION = "analytics_daily"
@@ -147,7 +149,8 @@ class SnapshotLoader:
         return found
 
     def _with_people(self, snapshot: SalonSnapshot, customer_ids: Iterable[str], now: datetime,
-                     history: bool = False, scores: dict[str, CustomerScore] | None = None) -> SalonSnapshot:
+                     history: bool = False, scores: dict[str, CustomerScore] | None = None,
+                     future_bookings: bool = True) -> SalonSnapshot:
         """Add these customers, their scores, their future bookings and their recent outreach."""
         ids = list(dict.fromkeys(customer_ids))
         if not ids:
@@ -165,7 +168,8 @@ class SnapshotLoader:
                 customers[cid], past.get(cid, ()),
                 completed_visits=score.visit_frequency.total_visits if score else 0)
         known = {b.id for b in snapshot.bookings}
-        extra = tuple(views.booking_view(b) for b in self._future_bookings_of(ids, now) if b.id not in known)
+        upcoming = self._future_bookings_of(ids, now) if future_bookings else []
+        extra = tuple(views.booking_view(b) for b in upcoming if b.id not in known)
         seen = {o.id for o in snapshot.outreach}
         recent = tuple(views.outreach_view(o) for o in self._outreach_of(ids, now - RECENT_OUTREACH)
                        if o.id not in seen)
@@ -204,8 +208,12 @@ class SnapshotLoader:
             gaps=tuple(views.gap_view(g) for g in [*gaps, *(g for g in stale if g.id not in known)]),
         ), list(days)
 
-    def for_gap_fill(self, now: datetime, *, regulars: bool = True, move_ups: bool = True,
-                     occupancy: bool = False) -> SalonSnapshot:
+    def for_gap_fill(self, now: datetime, *, waitlist_only: bool = False) -> SalonSnapshot:
+        """Open gaps, their offers and the waitlist; candidates only for gaps that need a new wave now.
+
+        For the gap-fill agent a gap whose matching waitlist entries have not all been asked is the waitlist's
+        turn, so it needs no candidates; `waitlist_only` (the waitlist agent) loads just the waitlist's people.
+        """
         snap = self.base("gap_fill_agent")
         zone = snap.salon.zone
         today_start, _ = local_day_bounds(now.astimezone(zone).date(), zone)
@@ -217,20 +225,29 @@ class SnapshotLoader:
         snap = replace(snap, gaps=tuple(views.gap_view(g) for g in gaps),
                        outreach=tuple(views.outreach_view(o) for o in self._outreach_about(g.id for g in gaps)),
                        waitlist=tuple(views.waitlist_view(w) for w in self.repos.waitlist.waiting(limit=200)))
-        needy = [g for g in snap.gaps if wave_can_start(snap, g, now)]
+        share = snap.salon.settings.holdout_share
+        needy = [g for g in snap.gaps if wave_can_start(snap, g, now)
+                 and not in_holdout(snap.salon.id, GAP_FAMILY, g.id, share)
+                 and (g.fill_attempts == 0 if waitlist_only else not waitlist_goes_first(snap, g, now))]
         if not needy:
-            return snap
+            return snap  # every gap is waiting for answers, done, or the waitlist's turn: read nothing more
         fittable = {s for g in needy for s in g.services_fittable}
         people: list[str] = [w.customer_id for w in snap.waitlist if w.service_id in fittable]
         bookings: list[Booking] = []
-        if move_ups:
+        if not waitlist_only:
             first, last = min(g.start for g in needy), max(g.start for g in needy)
-            bookings = [b for b in self._bookings_between(first, last + timedelta(days=MOVE_UP_DAYS),
-                                                          sorted({g.staff_id for g in needy}))
-                        if b.is_active]
+            later = [b for b in self._bookings_between(first, last + timedelta(days=MOVE_UP_DAYS),
+                                                       sorted({g.staff_id for g in needy})) if b.is_active]
+            # Per gap, the few nearest later bookings that could move into it: enough to rank, cheap to read.
+            chosen: dict[str, Booking] = {}
+            for g in needy:
+                fits = sorted((b for b in later if b.staff_id == g.staff_id and b.start_time >= g.end
+                               and b.service_id in g.services_fittable), key=lambda b: b.start_time)
+                chosen.update({b.id: b for b in fits[:MOVE_UPS_PER_GAP]})
+            bookings = list(chosen.values())
             people += [b.customer_id for b in bookings]
         due: dict[str, CustomerScore] = {}
-        if regulars:
+        if not waitlist_only:
             last_day = max(g.start for g in needy).astimezone(zone).date()
             rows = self.repos.customer_scores.query(
                 [("visit_frequency.next_predicted", ">=", (now.astimezone(zone).date() - timedelta(days=10))),
@@ -239,11 +256,10 @@ class SnapshotLoader:
             due = {s.customer_id: s for s in rows if s.segment is not CustomerSegment.NEW}
             people += list(due)
         snap = replace(snap, bookings=tuple(views.booking_view(b) for b in bookings))
-        snap = self._with_people(snap, people, now, scores=due)
-        return replace(snap, occupancy=self.occupancy(now)) if occupancy else snap
+        return self._with_people(snap, people, now, scores=due)
 
     def for_waitlist(self, now: datetime) -> SalonSnapshot:
-        return self.for_gap_fill(now, regulars=False, move_ups=False)
+        return self.for_gap_fill(now, waitlist_only=True)
 
     def for_no_show(self, now: datetime, since: datetime | None) -> SalonSnapshot:
         snap = self.base("no_show_prevention_agent")
@@ -260,7 +276,7 @@ class SnapshotLoader:
         bookings = tuple(views.booking_view(b) for b in unique.values())
         snap = replace(snap, bookings=bookings,
                        outreach=tuple(views.outreach_view(o) for o in self._outreach_about(unique)))
-        snap = self._with_people(snap, [b.customer_id for b in bookings], now, history=True)
+        snap = self._with_people(snap, [b.customer_id for b in bookings], now, history=True, future_bookings=False)
         if any(b.start - now <= CALL_LEAD for b in bookings):
             # A call carries a shortlist for the slot: the waitlist and a few due regulars.
             waitlist = tuple(views.waitlist_view(w) for w in self.repos.waitlist.waiting(limit=100))
@@ -297,12 +313,11 @@ class SnapshotLoader:
             lo, hi = local_day_bounds(day, zone)
             context.update({b.id: b for b in self._bookings_between(lo, hi, staff)})
         snap = replace(snap, bookings=tuple(views.booking_view(b) for b in context.values()))
-        # Only the target bookings' customers are messaged; the rest of the day is context.
-        target_ids = {b.id for b in targets}
-        snap = self._with_people(snap, [b.customer_id for b in targets], now)
-        return replace(snap, bookings=tuple(b for b in snap.bookings
-                                            if b.id in target_ids or b.customer_id not in snap.customers
-                                            or b.start >= now))
+        # Only bookings followed by free time with the same stylist can take an add-on: load just their people.
+        open_after = [b for b in targets if has_free_time_after(snap, views.booking_view(b))]
+        if not open_after:
+            return replace(snap, bookings=())
+        return self._with_people(snap, [b.customer_id for b in open_after], now)
 
     def for_cleanup(self, now: datetime) -> SalonSnapshot:
         snap = self.base("cleanup_agent")
@@ -312,12 +327,11 @@ class SnapshotLoader:
         gaps = self.repos.gaps.open_ended_before(now, limit=500)
         waitlist = self.repos.waitlist.past_expiry(now, limit=500)
         offered = self.repos.waitlist.query([("status", "==", WaitlistStatus.OFFERED)], limit=200)
-        live: list[Outreach] = []
-        for part in chunks(w.customer_id for w in offered):
-            live += self.repos.outreach.query(
-                [("customer_id", "in", part),
-                 ("status", "in", [OutreachStatus.PENDING, OutreachStatus.SENT, OutreachStatus.DELIVERED,
-                                   OutreachStatus.READ])])
+        # Offers live for at most a day or two; `customer in (30) x status in (4)` would exceed Firestore's 30
+        # disjunctions, so the status is checked here.
+        live = [o for o in self._outreach_of((w.customer_id for w in offered), now - timedelta(days=2))
+                if o.status in (OutreachStatus.PENDING, OutreachStatus.SENT, OutreachStatus.DELIVERED,
+                                OutreachStatus.READ)]
         by_id = {o.id: o for o in [*outreach, *live]}
         entries = {w.id: w for w in [*waitlist, *offered]}
         return replace(

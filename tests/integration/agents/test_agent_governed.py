@@ -87,7 +87,7 @@ def test_an_unanswered_approval_expires_in_cleanup(firestore_client) -> None:  #
     open_two_pm(repos, ports_)
     [execution] = run_agent(firestore_client, "salon_test", "gap_fill_agent", NOW, ports_).executions
     report = run_agent(firestore_client, "salon_test", "cleanup_agent", NOW + timedelta(minutes=16), ports_)
-    assert report.details["cleanup"].approvals == 1
+    assert report.details["cleanup"]["approvals"] == 1
     decision = repos.decisions.get(execution.decision_id)
     assert decision is not None and decision.outcome.status is OutcomeStatus.EXPIRED
     assert repos.approvals.pending() == [] and "APPROVAL_EXPIRED" in events.types()

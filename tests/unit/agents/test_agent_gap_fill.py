@@ -180,3 +180,23 @@ def test_candidates_list_all_three_kinds() -> None:
     )
     kinds = {c.customer_id: c.source for c in gap_candidates(snap, GAP, NOW)}
     assert kinds == {"w": Source.WAITLIST, "r": Source.DUE_REGULAR, "m": Source.MOVE_UP}
+
+
+def test_a_held_out_gap_gets_one_marker_and_no_offers_from_any_gap_agent() -> None:
+    from salonflow.agents.holdout import in_holdout
+    from test_agent_builders import salon
+
+    gaps = tuple(gap(f"gap_{i}", at(14), at(15)) for i in range(40))
+    held = [g.id for g in gaps if in_holdout("salon_1", "gap_fill_agent", g.id, 0.3)]
+    assert held  # 40 draws at 30%: some are held out
+    customers = {f"c{i}": customer(f"c{i}") for i in range(3)}
+    snap = snapshot(salon=salon(holdout_share=0.3), gaps=gaps, customers=customers,
+                    scores={c: regular(c) for c in customers})
+    proposals = gap_fill_agent(snap, NOW)
+    markers = [p for p in proposals if p.action is Action.HOLDOUT_NO_ACTION]
+    assert [p.gap_id for p in markers] == sorted(held)
+    assert all(p.customer_id is None and "holdout" in p.reason for p in markers)
+    assert not {p.gap_id for p in proposals if p.customer_id} & set(held)
+    waiting_list = tuple(waiting(f"w{i}", f"c{i}", NOW - timedelta(days=1)) for i in range(3))
+    offers = waitlist_agent(snapshot(**{**snap.__dict__, "waitlist": waiting_list}), NOW)
+    assert offers and not {p.gap_id for p in offers} & set(held)
