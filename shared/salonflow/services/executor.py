@@ -17,7 +17,7 @@ a second send impossible (`Suppressed("duplicate")`).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -69,6 +69,8 @@ from salonflow.services.messages import MessageParts, render, when_text
 from salonflow.services.ports import ServicePorts
 
 DECISIONS = "autonomous_decisions"
+OFFER_WINDOW = timedelta(minutes=15)
+MIN_ANSWER_WINDOW = timedelta(minutes=10)
 
 
 class Result(StrEnum):
@@ -407,6 +409,13 @@ class Executor:
 
     # ------------------------------------------------------------------ performing
     def perform(self, decision_id: str, proposal: Proposal, now: datetime) -> Execution:
+        if proposal.time_slot is not None and proposal.time_slot <= now:
+            self._finish(decision_id, now, OutcomeStatus.EXPIRED, "slot_already_started")
+            return Execution(decision_id, Result.SLOT_GONE, "slot already started")
+        if (proposal.valid_until is not None and proposal.time_slot is not None
+                and proposal.valid_until < now + MIN_ANSWER_WINDOW):
+            # Approved (or resumed) late: give the customer a fair window to answer, never past the slot.
+            proposal = replace(proposal, valid_until=min(now + OFFER_WINDOW, proposal.time_slot))
         if not proposal.contacts_customer:
             self._finish(decision_id, now, OutcomeStatus.SUCCESS, "approved_for_owner_to_apply",
                          action_taken="recorded")

@@ -75,10 +75,16 @@ def run_agent(client: firestore.Client, salon_id: str, agent_name: str, now: dat
     elif agent is AgentName.UPSELL:
         proposals = upsell_agent(loader.for_upsell(now, since), now)
     elif agent is AgentName.ANALYTICS:
-        day = now.astimezone(loader.salon().zone).date()
-        snap = loader.for_analytics(day)
-        doc = write_analytics(client, salon_id, snap, day, now)
-        details["analytics"] = {"date": doc["date"], "decisions": doc["decisions"]["total"]}
+        local = now.astimezone(loader.salon().zone)
+        # The 00:00 run closes yesterday (its last hour came after the 23:00 run) before starting today.
+        days = [local.date() - timedelta(days=1)] if local.hour == 0 else []
+        days.append(local.date())
+        written = []
+        for day in days:
+            snap = loader.for_analytics(day)
+            doc = write_analytics(client, salon_id, snap, day, now)
+            written.append({"date": doc["date"], "decisions": doc["decisions"]["total"]})
+        details["analytics"] = written
         proposals = dynamic_pricing_proposals(replace(snap, occupancy=loader.occupancy(now)), now)
     elif agent is AgentName.CLEANUP:
         plan = cleanup_agent(loader.for_cleanup(now), now)

@@ -49,6 +49,7 @@ MAX_DUE_REGULARS = 100
 MAX_AT_RISK = 100
 MOVE_UP_DAYS = 3
 MOVE_UPS_PER_GAP = 8
+SHORTLIST_REGULARS = 30
 RECENT_OUTREACH = timedelta(days=7)
 WIN_BACK_LOOKBACK = timedelta(days=30)
 ANALYTICS_COLLECTION = "analytics_daily"
@@ -135,6 +136,15 @@ class SnapshotLoader:
             found += self.repos.bookings.query(
                 [("staff_id", "in", part), ("start_time", ">=", start), ("start_time", "<", end)])
         return found
+
+    def _due_regulars(self, now: datetime, until: datetime, limit: int) -> dict[str, CustomerScore]:
+        """Regulars whose predicted next visit is around now (10 days overdue .. 2 days after `until`)."""
+        zone = ZoneInfo(self.salon().timezone)
+        rows = self.repos.customer_scores.query(
+            [("visit_frequency.next_predicted", ">=", now.astimezone(zone).date() - timedelta(days=10)),
+             ("visit_frequency.next_predicted", "<=", until.astimezone(zone).date() + timedelta(days=2))],
+            order_by=[("visit_frequency.next_predicted", "DESCENDING")], limit=limit)
+        return {s.customer_id: s for s in rows if s.segment is not CustomerSegment.NEW}
 
     def _history_counts(self, customer_ids: Sequence[str]) -> dict[str, list[Booking]]:
         """No-shows and late cancellations of these customers (the rare bookings, not every visit)."""
@@ -248,12 +258,7 @@ class SnapshotLoader:
             people += [b.customer_id for b in bookings]
         due: dict[str, CustomerScore] = {}
         if not waitlist_only:
-            last_day = max(g.start for g in needy).astimezone(zone).date()
-            rows = self.repos.customer_scores.query(
-                [("visit_frequency.next_predicted", ">=", (now.astimezone(zone).date() - timedelta(days=10))),
-                 ("visit_frequency.next_predicted", "<=", last_day + timedelta(days=2))],
-                order_by=[("visit_frequency.next_predicted", "DESCENDING")], limit=MAX_DUE_REGULARS)
-            due = {s.customer_id: s for s in rows if s.segment is not CustomerSegment.NEW}
+            due = self._due_regulars(now, max(g.start for g in needy), MAX_DUE_REGULARS)
             people += list(due)
         snap = replace(snap, bookings=tuple(views.booking_view(b) for b in bookings))
         return self._with_people(snap, people, now, scores=due)
@@ -280,8 +285,9 @@ class SnapshotLoader:
         if any(b.start - now <= CALL_LEAD for b in bookings):
             # A call carries a shortlist for the slot: the waitlist and a few due regulars.
             waitlist = tuple(views.waitlist_view(w) for w in self.repos.waitlist.waiting(limit=100))
+            due = self._due_regulars(now, now + CALL_LEAD, SHORTLIST_REGULARS)
             snap = replace(snap, waitlist=waitlist)
-            snap = self._with_people(snap, [w.customer_id for w in waitlist], now)
+            snap = self._with_people(snap, [w.customer_id for w in waitlist] + list(due), now, scores=due)
         return snap
 
     def for_retention(self, now: datetime) -> SalonSnapshot:
