@@ -361,7 +361,10 @@ class Persistence:
             # Still inside the store's critical section: the capture is exactly journals <= covers.
             documents = self._capture()
             self._compaction = threading.Thread(
-                target=self._write_snapshot, args=(covers, last_time, documents), name="fs-snapshot", daemon=True
+                target=self._write_snapshot,
+                args=(covers, last_time, documents),
+                name="fs-snapshot",
+                daemon=True,
             )
             self._compaction.start()
 
@@ -421,7 +424,11 @@ class Persistence:
             view = view[written:]
 
     def _create_journal(self, generation: int) -> int:
-        fd = os.open(journal_path(self.directory, generation), os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o644)
+        fd = os.open(
+            journal_path(self.directory, generation),
+            os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND,
+            0o644,
+        )
         fsync_directory(self.directory)  # the new name itself must survive a crash
         return fd
 
