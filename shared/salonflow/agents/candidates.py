@@ -100,7 +100,7 @@ def acceptance_probability(
     if score and score.preferred_staff:
         if staff_id in score.preferred_staff:
             p *= 1.25
-            factors.append(f"usually books with {staff_name}")
+            factors.append(f"usually books with {staff_name.split()[0]}")
         else:
             p *= 0.8
     if score and score.preferred_time_slots:
@@ -119,13 +119,14 @@ def acceptance_probability(
             p *= 0.8
         elif ratio <= 1.5:
             p *= 1.2
-            factors.append(f"is due ({days} days since the last visit, usually every {round(score.average_days_between)})")
+            factors.append(f"last came {days} days ago (usually every {round(score.average_days_between)})")
         elif ratio > LAPSED_AFTER:
             p *= 0.7
     if score:
         p *= SEGMENT_FACTOR.get(score.segment, 1.0)
     if slot.start - now < timedelta(hours=2):
         p *= 0.75  # short notice: fewer people can drop everything
+    factors.sort(key=lambda f: not f.startswith("last came"))
     return round(min(max(p, 0.02), 0.95), 3), tuple(factors)
 
 

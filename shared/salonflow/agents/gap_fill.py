@@ -24,6 +24,7 @@ from salonflow.domain.enums import (
     MessageCategory,
     MessageIntent,
     OutreachType,
+    WaitlistStatus,
 )
 from salonflow.domain.money import rupees_from_paise
 
@@ -55,6 +56,18 @@ def waitlist_goes_first(snapshot: SalonSnapshot, gap: GapView, now: datetime) ->
     return False
 
 
+def candidate_position(snapshot: SalonSnapshot, candidate: Candidate) -> str | None:
+    """ "1st in line" for a waitlist candidate, in the waitlist's fair order (priority, then first come)."""
+    if candidate.waitlist_id is None:
+        return None
+    waiting = sorted((w for w in snapshot.waitlist if w.status is WaitlistStatus.WAITING),
+                     key=lambda w: (-w.priority, w.created_at, w.id))
+    for n, entry in enumerate(waiting, start=1):
+        if entry.id == candidate.waitlist_id:
+            return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')} in line"
+    return None
+
+
 def offer_proposal(
     snapshot: SalonSnapshot,
     gap: GapView,
@@ -74,15 +87,17 @@ def offer_proposal(
     when = f"{local:%-I:%M %p}" if local.date() == now.astimezone(salon.zone).date() else f"{local:%a %-d %b %-I:%M %p}"
     price = rupees_from_paise(service.price_paise)
     pct = round(candidate.probability * 100)
+    position = candidate_position(snapshot, candidate)
     why = {
-        Source.WAITLIST: "is on the waitlist for it",
+        Source.WAITLIST: f"is {position} on the waitlist for it" if position else "is on the waitlist for it",
         Source.MOVE_UP: "has a later booking for it and could come earlier",
         Source.DUE_REGULAR: "is a regular due for a visit",
     }[candidate.source]
-    factors = "; ".join(candidate.factors)
+    factors = list(candidate.factors)
+    said = factors[0] if len(factors) == 1 else ", ".join(factors[:-1]) + " and " + factors[-1] if factors else ""
     reason = (
         f"Offer {customer.first_name} the {when} {service.name} slot with {staff_name} (₹{price}): "
-        f"{customer.first_name} {why}{' and ' + factors if factors else ''} — about {pct}% likely to accept."
+        f"{customer.first_name} {why}{': ' + said if said else ''} - about {pct}% likely to accept."
     )
     valid_until = min(now + timedelta(minutes=salon.settings.offer_valid_minutes), candidate.slot.start)
     action, intent, outreach_type, decision_type = {

@@ -218,15 +218,21 @@ class OfferService:
                      if (s.get("status") in ("booked", "confirmed")) and s.get("end_time") > proposal.time_slot
                      and s.id != proposal.booking_id]
             service = _read(self.repos.services.ref(str(proposal.service_id)), transaction) or {}
+            waitlist_ref = (self.repos.waitlist.ref(str(proposal.details["waitlist_id"]))
+                            if proposal.details.get("waitlist_id") else None)
+            entry = _read(waitlist_ref, transaction) if waitlist_ref is not None else None
+            missed = None
             if (gap is not None and gap.get("status") != GapStatus.OPEN.value) or clash:
-                self._answer(transaction, out_ref, decision_ref, OutreachResponseAction.ACCEPT, now,
-                             OutcomeStatus.FAILED, "slot_taken")
-                return AcceptResult(AcceptStatus.TAKEN, gap_id=proposal.gap_id, decision_id=decision_ref.id)
-            expires = out.get("expires_at")
-            if expires is not None and now > expires:
-                self._answer(transaction, out_ref, decision_ref, OutreachResponseAction.ACCEPT, now,
-                             OutcomeStatus.EXPIRED, "offer_expired")
-                return AcceptResult(AcceptStatus.EXPIRED, gap_id=proposal.gap_id, decision_id=decision_ref.id)
+                missed = AcceptStatus.TAKEN, OutcomeStatus.FAILED, "slot_taken"
+            elif out.get("expires_at") is not None and now > out["expires_at"]:
+                missed = AcceptStatus.EXPIRED, OutcomeStatus.EXPIRED, "offer_expired"
+            if missed is not None:
+                status, outcome, why = missed
+                self._answer(transaction, out_ref, decision_ref, OutreachResponseAction.ACCEPT, now, outcome, why)
+                if waitlist_ref is not None and entry is not None and entry.get("status") == "offered":
+                    # Missing this slot does not cost a waiting customer their place in line.
+                    transaction.update(waitlist_ref, {"status": "waiting", "offered_at": None, "updated_at": now})
+                return AcceptResult(status, gap_id=proposal.gap_id, decision_id=decision_ref.id)
             list_price = int(service.get("price_paise") or 0)
             off = discount_paise(list_price, proposal.discount_percent or 0)
             booking_id = deterministic_id("bkg", self.salon_id, outreach_id)
@@ -250,10 +256,9 @@ class OfferService:
                 transaction.update(bookings.document(proposal.booking_id), {
                     "status": BookingStatus.CANCELLED.value, "cancelled_at": now, "late_cancellation": False,
                     "notes": f"moved up to {booking_id}", "updated_at": now})
-            waitlist_id = proposal.details.get("waitlist_id")
-            if waitlist_id:
-                transaction.update(self.repos.waitlist.ref(str(waitlist_id)), {
-                    "status": "promoted", "promoted_booking_id": booking_id, "updated_at": now})
+            if waitlist_ref is not None and entry is not None:
+                transaction.update(waitlist_ref, {"status": "promoted", "promoted_booking_id": booking_id,
+                                                  "updated_at": now})
             self._answer(transaction, out_ref, decision_ref, OutreachResponseAction.ACCEPT, now,
                          OutcomeStatus.SUCCESS, "booked", booking_id=booking_id, actual=actual)
             return AcceptResult(AcceptStatus.BOOKED, booking_id, proposal.gap_id, decision_ref.id, actual)
@@ -270,8 +275,15 @@ class OfferService:
             if out is None or out.get("status") == OutreachStatus.RESPONDED.value:
                 return False
             decision_ref = self.repos.decisions.ref(str(out["decision_id"]))
+            decision = _read(decision_ref, transaction) or {}
+            proposal = (decision.get("action_details") or {}).get("proposal") or {}
+            waitlist_id = (proposal.get("details") or {}).get("waitlist_id")
+            waitlist_ref = self.repos.waitlist.ref(str(waitlist_id)) if waitlist_id else None
+            entry = _read(waitlist_ref, transaction) if waitlist_ref is not None else None
             self._answer(transaction, out_ref, decision_ref, OutreachResponseAction.DECLINE, now,
                          OutcomeStatus.FAILED, "declined")
+            if waitlist_ref is not None and entry is not None and entry.get("status") == "offered":
+                transaction.update(waitlist_ref, {"status": "waiting", "offered_at": None, "updated_at": now})
             return True
 
         changed = run_transaction(self.client, answer)

@@ -147,3 +147,26 @@ def test_a_completed_booking_updates_that_customers_score(firestore_client) -> N
     assert stored is not None and stored.ltv.total == 1500
     assert stored.churn_risk.last_assessment == DAY
     assert OutcomeStatus.PENDING.value == "pending"
+
+
+def test_a_waitlisted_customer_who_says_no_keeps_their_place_in_line(firestore_client) -> None:  # type: ignore[no-untyped-def]
+    from salonflow.services.reply_service import ReplyService
+
+    repos = seed_salon(firestore_client)
+    full_day(repos)
+    seed_customer(repos, "cust_wait", "Meera Iyer", "+919876500010", due=False)
+    repos.waitlist.save(WaitlistEntry(id="wl_1", salon_id="salon_test", customer_id="cust_wait",
+                                      service_id="svc_cut", created_at=NOW - timedelta(days=2),
+                                      updated_at=NOW - timedelta(days=2), expires_at=NOW + timedelta(days=5)))
+    ports_, _, _ = ports()
+    repos.bookings.update("bkg_14", {"status": BookingStatus.CANCELLED, "cancelled_at": NOW,
+                                     "late_cancellation": True, "updated_at": NOW})
+    GapService(firestore_client, "salon_test", ports_).detect(NOW, [DAY], "staff_rahul")
+    [execution] = run_agent(firestore_client, "salon_test", "waitlist_agent", NOW, ports_).executions
+    assert repos.waitlist.get("wl_1").status is WaitlistStatus.OFFERED  # type: ignore[union-attr]
+    outcome = ReplyService(firestore_client, "salon_test", ports_).handle("cust_wait", NOW + timedelta(minutes=2),
+                                                                          "nahi")
+    assert outcome.outreach_id == execution.outreach_id and outcome.action.value == "decline"
+    assert repos.waitlist.get("wl_1").status is WaitlistStatus.WAITING  # type: ignore[union-attr]
+    decision = repos.decisions.get(execution.decision_id)
+    assert decision is not None and decision.outcome.result == "declined"
