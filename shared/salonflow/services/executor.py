@@ -210,6 +210,18 @@ class Executor:
         known = self.repos.decisions.get_many([i for pair in pairs for i in pair])
         return [p for p, (a, b) in zip(proposals, pairs, strict=True) if a not in known and b not in known]
 
+    def resume_deferred(self, agent_name: str, now: datetime, limit: int = 50) -> list[Execution]:
+        """Perform this agent's decisions that governance deferred and whose time has come.
+
+        The deferral is also enqueued as a Cloud Task when a task queue is wired; this sweep is the safety net,
+        and the only path for incremental agents whose next run no longer sees the case.
+        """
+        rows = self.repos.decisions.query(
+            [("agent_name", "==", agent_name), ("outcome.status", "==", OutcomeStatus.PENDING),
+             ("outcome.result", ">=", "deferred:"), ("outcome.result", "<", "deferred;")], limit=limit)
+        due = [d for d in rows if _deferred_until(d.outcome.result) <= now]
+        return [self.perform_decision(d.id, now) for d in due]
+
     def perform_decision(self, decision_id: str, now: datetime) -> Execution:
         """Carry out a stored decision (after approval, or when a deferral's time has come). Idempotent."""
         decision = self.repos.decisions.get(decision_id)
@@ -621,6 +633,13 @@ class Executor:
                                   related={k: v for k, v in (related or {}).items() if v},
                                   data=dict(data or {}), change_key=change_key)
         self.ports.events.publish(event)
+
+
+def _deferred_until(result: str | None) -> datetime:
+    """When a deferred decision may run again ("deferred:<reason> until <iso>"; no time = a person must act)."""
+    if result and " until " in result:
+        return datetime.fromisoformat(result.rsplit(" until ", 1)[1])
+    return datetime.max.replace(tzinfo=UTC)
 
 
 def _related(proposal: Proposal) -> dict[str, str]:

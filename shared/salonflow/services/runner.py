@@ -92,7 +92,15 @@ def run_agent(client: firestore.Client, salon_id: str, agent_name: str, now: dat
         details["gaps"] = {k: list(v) for k, v in asdict(GapService(client, salon_id, ports).detect(now)).items()}
         details["scores_aged"] = ScoreService(client, salon_id).sweep(now)
 
-    executions = Executor(client, salon_id, ports).execute(proposals, now) if proposals else []
+    executor = Executor(client, salon_id, ports)
+    executions = executor.execute(proposals, now) if proposals else []
+    if agent not in (AgentName.ANALYTICS, AgentName.CLEANUP):
+        resumed = executor.resume_deferred(agent.value, now)
+        executions += [e for e in resumed if e.decision_id not in {x.decision_id for x in executions}]
     mark_run(client, salon_id, agent.value, now, timedelta(minutes=AGENT_INTERVALS_MINUTES[agent.value]),
              now.astimezone(loader.salon().zone).date())
+    if executions:
+        # agent_states.rate_limits (current / remaining) for the dashboard: 3 reads + 1 write, off the hot path;
+        # after mark_run, which creates the agent's state document on its first run.
+        executor.governor.publish_rate_limits(agent.value, executor.settings, now)
     return RunReport(agent.value, tuple(proposals), tuple(executions), details)

@@ -170,3 +170,20 @@ def test_a_waitlisted_customer_who_says_no_keeps_their_place_in_line(firestore_c
     assert repos.waitlist.get("wl_1").status is WaitlistStatus.WAITING  # type: ignore[union-attr]
     decision = repos.decisions.get(execution.decision_id)
     assert decision is not None and decision.outcome.result == "declined"
+
+
+def test_a_reminder_deferred_by_quiet_hours_goes_out_in_the_morning_even_though_no_run_sees_it_again(
+        firestore_client) -> None:  # type: ignore[no-untyped-def]
+    repos = seed_salon(firestore_client)
+    seed_customer(repos, "cust_priya", "Priya Sharma", "+919876500001")
+    tomorrow = DAY + timedelta(days=1)
+    book(repos, "bkg_tomorrow", at(10, day=tomorrow), cid="cust_priya")
+    ports_, sender, _ = ports()
+    [late] = run_agent(firestore_client, "salon_test", "no_show_prevention_agent", at(22), ports_).executions
+    assert late.result is Result.DEFERRED and late.until == at(8, day=tomorrow) and sender.messages == []
+    morning = run_agent(firestore_client, "salon_test", "no_show_prevention_agent", at(8, 5, day=tomorrow), ports_)
+    assert morning.proposals == ()  # the incremental window no longer contains the booking...
+    assert [e.result for e in morning.executions] == [Result.SENT]  # ...but the deferral is picked up
+    assert len(sender.messages) == 1 and "reminder" in sender.messages[0]["body"]
+    state = repos.agent_states.get("no_show_prevention_agent")
+    assert state is not None and state.rate_limits.hourly_actions.current == 1
