@@ -23,7 +23,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar, cast
 
 from localcloud.firestore import errors, writes
 from localcloud.firestore import query as query_engine
@@ -35,6 +35,21 @@ MAX_ID_BYTES = 1500  # a collection or document id
 MAX_NAME_BYTES = 6144  # a whole document name
 _SWEEP_EVERY_COMMITS = 4096
 name_sort_key = functools.cmp_to_key(compare_document_names)
+
+
+_Read = TypeVar("_Read", bound=Callable[..., Any])
+
+
+def durable_read(method: _Read) -> _Read:
+    """Answer a read only once what it saw is on disk, so no reader acts on a write a crash could lose."""
+
+    @functools.wraps(method)
+    def read(self: Store, *args: Any, **kwargs: Any) -> Any:
+        result = method(self, *args, **kwargs)
+        self.await_durable()
+        return result
+
+    return cast(_Read, read)
 
 
 def wall_clock_micros() -> int:
@@ -306,7 +321,7 @@ class Store:
             if self._durability is not None:
                 self._durability.record_clear(database, self._commit_now())
             self._changed.notify_all()
-        self._await_durable()
+        self.await_durable()
 
     # ------------------------------------------------------------------------------------------
     # Transactions
@@ -465,6 +480,7 @@ class Store:
             return view.read_time, False
         return self._read_now(), True
 
+    @durable_read
     def get_documents(self, database: str, names: list[str], view: ReadView) -> tuple[list[Any | None], int]:
         with self._lock:
             db = self._database(database)
@@ -500,6 +516,7 @@ class Store:
         found = (v.at(read_time) for v in versions)
         return [doc for doc in found if doc is not None]
 
+    @durable_read
     def run_query(self, database: str, parent: str, query: Any, view: ReadView) -> tuple[list[Any], int]:
         """Results of a validated StructuredQuery and the read time they reflect."""
         txn = view.transaction
@@ -525,6 +542,7 @@ class Store:
             db.stats.queries += 1
         return results, read_time
 
+    @durable_read
     def run_aggregation(
         self, database: str, parent: str, aggregation: Any, view: ReadView
     ) -> tuple[dict[str, Any], int]:
@@ -539,6 +557,7 @@ class Store:
             db.stats.queries += 1
         return result, read_time
 
+    @durable_read
     def query_snapshot(
         self, database: str, parent: str, query: Any, at: int | None = None
     ) -> tuple[list[Any], int]:
@@ -549,6 +568,7 @@ class Store:
             candidates = self._candidates(db, parent, query, read_time, at is None)
         return query_engine.execute_query(query, parent, candidates), read_time
 
+    @durable_read
     def documents_snapshot(
         self, database: str, names: list[str], at: int | None = None
     ) -> tuple[list[Any], int]:
@@ -567,6 +587,7 @@ class Store:
         with self._lock:
             return max(self._read_now() - self.retention_us, self._history_since)
 
+    @durable_read
     def list_documents(
         self, database: str, parent: str, collection_id: str, view: ReadView, *, show_missing: bool
     ) -> tuple[list[Any], int]:
@@ -602,6 +623,7 @@ class Store:
         results.sort(key=lambda doc: name_sort_key(doc.name))
         return results, read_time
 
+    @durable_read
     def list_collection_ids(self, database: str, parent: str, view: ReadView) -> list[str]:
         with self._lock:
             db = self._database(database)
@@ -660,7 +682,7 @@ class Store:
                 else:
                     db.stats.writes += 1
         # Even a commit that changed nothing waits: what it read may not be on disk yet.
-        self._await_durable()
+        self.await_durable()
         return commit_time, results
 
     def _acquire_for_commit(self, db: Database, txn: Transaction | None, age: int, names: set[str]) -> None:
@@ -738,7 +760,8 @@ class Store:
         with self._lock:
             self._durability = durability
 
-    def _await_durable(self) -> None:
+    def await_durable(self) -> None:
+        """Return once every commit so far is on disk (at once without a data directory)."""
         durability = self._durability
         if durability is not None:
             durability.wait_durable()

@@ -239,3 +239,33 @@ def test_a_damaged_snapshot_is_refused_rather_than_guessed_around(tmp_path: Path
     snapshot.write_bytes(bytes(data))
     with pytest.raises(CorruptDataDirectory):
         Persistence.open(tmp_path, Store())
+
+
+def test_a_read_is_not_answered_while_what_it_saw_could_still_be_lost(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, journal = opened(tmp_path)
+    release = threading.Event()
+    real_fdatasync = os.fdatasync
+
+    def slow_fdatasync(fd: int) -> None:
+        release.wait(10)
+        real_fdatasync(fd)
+
+    monkeypatch.setattr(persistence.os, "fdatasync", slow_fdatasync)
+    writer = threading.Thread(target=put, args=(store, "a", 1))
+    writer.start()
+    time.sleep(0.1)  # committed in memory, its fsync held back
+    seen: list[Any] = []
+    reader = threading.Thread(
+        target=lambda: seen.append(store.get_documents(DB, [f"{DB}/documents/items/a"], store.view(DB)))
+    )
+    reader.start()
+    reader.join(0.3)
+    assert not seen
+    release.set()
+    reader.join(10)
+    writer.join(10)
+    journal.close()
+    ((doc,), _read_time) = seen[0]
+    assert doc.fields["value"].integer_value == 1
