@@ -71,6 +71,7 @@ from salonflow.services.ports import ServicePorts
 DECISIONS = "autonomous_decisions"
 OFFER_WINDOW = timedelta(minutes=15)
 MIN_ANSWER_WINDOW = timedelta(minutes=10)
+DEFERRED_PREFIX = "deferred until "
 
 
 class Result(StrEnum):
@@ -216,11 +217,12 @@ class Executor:
         The deferral is also enqueued as a Cloud Task when a task queue is wired; this sweep is the safety net,
         and the only path for incremental agents whose next run no longer sees the case.
         """
+        # The result string sorts by its time ("deferred until <UTC>: <reason>"), so only due ones are read.
         rows = self.repos.decisions.query(
             [("agent_name", "==", agent_name), ("outcome.status", "==", OutcomeStatus.PENDING),
-             ("outcome.result", ">=", "deferred:"), ("outcome.result", "<", "deferred;")], limit=limit)
-        due = [d for d in rows if _deferred_until(d.outcome.result) <= now]
-        return [self.perform_decision(d.id, now) for d in due]
+             ("outcome.result", ">=", DEFERRED_PREFIX),
+             ("outcome.result", "<=", DEFERRED_PREFIX + _utc_stamp(now) + "\uffff")], limit=limit)
+        return [self.perform_decision(d.id, now) for d in rows]
 
     def perform_decision(self, decision_id: str, now: datetime) -> Execution:
         """Carry out a stored decision (after approval, or when a deferral's time has come). Idempotent."""
@@ -607,9 +609,10 @@ class Executor:
 
     def _defer(self, decision_id: str, deferred: Deferred, now: datetime) -> Execution:
         until = deferred.until
-        self.repos.decisions.update(decision_id, {
-            "outcome.result": f"deferred:{deferred.reason}" + (f" until {until.isoformat()}" if until else ""),
-            "updated_at": now})
+        # Without a time only a person can unblock it (breaker without auto-recovery, paused salon).
+        result = (f"{DEFERRED_PREFIX}{_utc_stamp(until)}: {deferred.reason}" if until
+                  else f"deferred: {deferred.reason}")
+        self.repos.decisions.update(decision_id, {"outcome.result": result, "updated_at": now})
         if self.ports.tasks is not None and until is not None:
             self.ports.tasks.enqueue("autonomous-agents", self.ports.execute_path,
                                      {"kind": "perform_decision", "salon_id": self.salon_id,
@@ -635,11 +638,9 @@ class Executor:
         self.ports.events.publish(event)
 
 
-def _deferred_until(result: str | None) -> datetime:
-    """When a deferred decision may run again ("deferred:<reason> until <iso>"; no time = a person must act)."""
-    if result and " until " in result:
-        return datetime.fromisoformat(result.rsplit(" until ", 1)[1])
-    return datetime.max.replace(tzinfo=UTC)
+def _utc_stamp(moment: datetime) -> str:
+    """Fixed-width UTC, so that these strings sort in time order."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _related(proposal: Proposal) -> dict[str, str]:

@@ -107,6 +107,9 @@ def test_an_offer_at_night_is_deferred_to_the_morning_not_dropped(firestore_clie
     [execution] = run_agent(firestore_client, "salon_test", "gap_fill_agent", night, ports_).executions
     assert execution.result is Result.DEFERRED and execution.until == at(8, day=tomorrow)
     assert sender.messages == []
+    waiting = repos.decisions.get(execution.decision_id)
+    assert waiting is not None and waiting.outcome.status is OutcomeStatus.PENDING
+    assert waiting.outcome.result == "deferred until 2026-01-15T02:30:00.000000Z: quiet_hours:service"
     morning = at(8, 5, day=tomorrow)
     [resumed] = run_agent(firestore_client, "salon_test", "gap_fill_agent", morning, ports_).executions
     assert resumed.decision_id == execution.decision_id and resumed.result is Result.SENT
