@@ -163,7 +163,8 @@ def gap_candidates(
     zone = salon.zone
     staff = snapshot.staff.get(gap.staff_id)
     staff_name = staff.name if staff else gap.staff_id
-    already_asked = {o.customer_id for o in snapshot.outreach_about(gap.id)}
+    already_asked = ({o.customer_id for o in snapshot.outreach_about(gap.id)}
+                     | {d.customer_id for d in snapshot.decided_about(gap.id) if d.customer_id})
     lead = salon.settings.min_lead_minutes
     found: dict[str, Candidate] = {}
 

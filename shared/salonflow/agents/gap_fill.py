@@ -34,7 +34,15 @@ def wave_can_start(snapshot: SalonSnapshot, gap: GapView, now: datetime) -> bool
         return False
     if gap.fill_attempts >= snapshot.salon.settings.max_fill_attempts:
         return False
+    if any(d.awaiting_owner for d in snapshot.decided_about(gap.id)):
+        return False  # a wave is waiting for the owner's approval
     return not any(o.is_live(now) for o in snapshot.outreach_about(gap.id))
+
+
+def asked_about(snapshot: SalonSnapshot, gap_id: str) -> set[str]:
+    """Customers already offered this gap, or proposed for it (an owner's "no" included): never asked twice."""
+    return ({o.customer_id for o in snapshot.outreach_about(gap_id)}
+            | {d.customer_id for d in snapshot.decided_about(gap_id) if d.customer_id})
 
 
 def waitlist_goes_first(snapshot: SalonSnapshot, gap: GapView, now: datetime) -> bool:
@@ -44,7 +52,7 @@ def waitlist_goes_first(snapshot: SalonSnapshot, gap: GapView, now: datetime) ->
     """
     if gap.fill_attempts > 0:
         return False
-    asked = {o.customer_id for o in snapshot.outreach_about(gap.id)}
+    asked = asked_about(snapshot, gap.id)
     lead = snapshot.salon.settings.min_lead_minutes
     for entry in snapshot.waitlist:
         service = snapshot.services.get(entry.service_id)

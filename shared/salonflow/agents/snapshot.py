@@ -254,6 +254,11 @@ class DecisionRecord:
     holdout: bool = False
     case_key: str | None = None
     trigger_id: str | None = None
+    customer_id: str | None = None
+
+    @property
+    def awaiting_owner(self) -> bool:
+        return self.approval_status == "pending" and self.outcome_status == "pending"
 
 
 @dataclass(frozen=True)
@@ -288,6 +293,10 @@ class SalonSnapshot:
 
     def outreach_about(self, trigger_id: str) -> list[OutreachView]:
         return [o for o in self.outreach if o.trigger_id == trigger_id]
+
+    def decided_about(self, trigger_id: str) -> list[DecisionRecord]:
+        """Decisions already made about a trigger (offers waiting for the owner, approved or rejected)."""
+        return [d for d in self.decisions if d.trigger_id == trigger_id and not d.holdout]
 
     def active_bookings_of(self, customer_id: str) -> list[BookingView]:
         return [b for b in self.bookings if b.customer_id == customer_id and b.is_active]

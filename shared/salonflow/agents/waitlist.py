@@ -16,7 +16,7 @@ from datetime import datetime
 
 from salonflow.agents.candidates import Candidate, Source, acceptance_probability, contactable, offered_slot
 from salonflow.agents.candidates import waitlist_fits as _fits
-from salonflow.agents.gap_fill import offer_proposal, wave_can_start
+from salonflow.agents.gap_fill import asked_about, offer_proposal, wave_can_start
 from salonflow.agents.holdout import GAP_FAMILY, in_holdout
 from salonflow.agents.proposals import AgentName, Proposal
 from salonflow.agents.snapshot import SalonSnapshot, WaitlistView
@@ -37,7 +37,7 @@ def waitlist_agent(snapshot: SalonSnapshot, now: datetime) -> list[Proposal]:
             continue  # later waves are gap fill's (it ranks the waitlist alongside everyone else)
         if in_holdout(salon.id, GAP_FAMILY, gap.id, salon.settings.holdout_share):
             continue  # a held-out gap: gap fill records it, nobody is offered it
-        asked = {o.customer_id for o in snapshot.outreach_about(gap.id)}
+        asked = asked_about(snapshot, gap.id)
         chosen: list[Candidate] = []
         for entry in fair_order(list(snapshot.waitlist)):
             if len(chosen) >= wave:

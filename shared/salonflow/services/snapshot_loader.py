@@ -112,6 +112,12 @@ class SnapshotLoader:
             found += self.repos.outreach.query([("trigger_id", "in", part)])
         return found
 
+    def _decisions_about(self, trigger_ids: Iterable[str]) -> list[Any]:
+        found: list[Any] = []
+        for part in chunks(trigger_ids):
+            found += self.repos.decisions.query([("context.trigger_id", "in", part)])
+        return found
+
     def _outreach_of(self, customer_ids: Iterable[str], since: datetime) -> list[Outreach]:
         found: list[Outreach] = []
         for part in chunks(customer_ids):
@@ -234,6 +240,7 @@ class SnapshotLoader:
             return snap
         snap = replace(snap, gaps=tuple(views.gap_view(g) for g in gaps),
                        outreach=tuple(views.outreach_view(o) for o in self._outreach_about(g.id for g in gaps)),
+                       decisions=tuple(views.decision_record(d) for d in self._decisions_about(g.id for g in gaps)),
                        waitlist=tuple(views.waitlist_view(w) for w in self.repos.waitlist.waiting(limit=200)))
         share = snap.salon.settings.holdout_share
         needy = [g for g in snap.gaps if wave_can_start(snap, g, now)

@@ -154,6 +154,7 @@ def decision_record(decision: AutonomousDecision) -> DecisionRecord:
         revenue_actual=decision.revenue_impact.actual, approval_status=decision.approval.status.value,
         expires_at=decision.expires_at, holdout=bool(details.get("holdout")),
         case_key=details.get("case_key"), trigger_id=decision.context.trigger_id,
+        customer_id=decision.context.customer_id,
     )
 
 

@@ -200,3 +200,21 @@ def test_a_held_out_gap_gets_one_marker_and_no_offers_from_any_gap_agent() -> No
     waiting_list = tuple(waiting(f"w{i}", f"c{i}", NOW - timedelta(days=1)) for i in range(3))
     offers = waitlist_agent(snapshot(**{**snap.__dict__, "waitlist": waiting_list}), NOW)
     assert offers and not {p.gap_id for p in offers} & set(held)
+
+
+def test_an_offer_waiting_for_the_owner_holds_the_wave_and_a_rejected_customer_is_not_proposed_again() -> None:
+    from salonflow.agents.snapshot import DecisionRecord
+
+    customers = {c: customer(c) for c in ("c1", "c2")}
+    scores = {"c1": regular("c1", response_rate=0.9), "c2": regular("c2", response_rate=0.2)}
+
+    def decided(outcome: str, approval: str) -> DecisionRecord:
+        return DecisionRecord("d1", "gap_fill_agent", "gap_fill", "send_gap_offer", outcome, NOW,
+                              approval_status=approval, trigger_id="gap_a", customer_id="c1")
+
+    waiting_owner = snapshot(gaps=(GAP,), customers=customers, scores=scores,
+                             decisions=(decided("pending", "pending"),))
+    assert gap_fill_agent(waiting_owner, NOW) == []
+    rejected = snapshot(gaps=(GAP,), customers=customers, scores=scores,
+                        decisions=(decided("rejected", "rejected"),))
+    assert [p.customer_id for p in gap_fill_agent(rejected, NOW)] == ["c2"]
