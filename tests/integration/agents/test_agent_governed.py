@@ -165,3 +165,22 @@ def test_analytics_writes_counters_and_the_daily_document(firestore_client) -> N
     data = doc.to_dict()
     assert data["decisions"]["total"] == 1 and data["gaps"]["total"] == 1
     assert data["occupancy_by_hour"]["14"] == 0.0 and data["occupancy_by_hour"]["13"] == 1.0
+
+
+def test_the_owner_is_notified_of_an_approval_on_whatsapp_with_a_reply_code(firestore_client) -> None:  # type: ignore[no-untyped-def]
+    from salonflow.domain.salon import ApproverContact
+
+    template = "HX" + "a" * 32
+    repos = seed_salon(firestore_client, gap_fill="supervised",
+                       approvers=[ApproverContact(name="Anita", phone="+919800000001", role="owner")],
+                       whatsapp_templates={"approval_request": template})
+    full_day(repos)
+    seed_customer(repos, "cust_priya", "Priya Sharma", "+919876500001")
+    ports_, sender, _ = ports()
+    open_two_pm(repos, ports_)
+    run_agent(firestore_client, "salon_test", "gap_fill_agent", NOW, ports_)
+    [approval] = repos.approvals.pending()
+    [note] = sender.messages
+    assert note["to"] == "+919800000001" and note["template"].content_sid == template
+    assert approval.id[-6:] in note["body"] and "Offer Priya" in note["body"]
+    assert approval.notifications_sent.whatsapp is True
