@@ -274,7 +274,6 @@ def plant_likely_no_show(
         for cid in prone:
             if audience in ("any", clientele.profiles[cid].gender):
                 picker.taken.add(cid)
-                picker.taken.discard(booking.customer_id)
                 created = max(as_of - timedelta(days=rng.uniform(16, 20)), customers[cid].created_at + timedelta(minutes=1))
                 planted = booking.with_changes(
                     customer_id=cid, status=BookingStatus.BOOKED, confirmation_status=ConfirmationStatus.NOT_REQUESTED,
