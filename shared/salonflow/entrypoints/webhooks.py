@@ -88,8 +88,10 @@ class TwilioWebhooks:
     def _status(self, form: Any, params: dict[str, str]) -> WebhookResponse:
         callback = parse_status_callback(form)
         salon_id, outreach_id = params.get("salon_id"), params.get("outreach_id")
-        if not salon_id or not outreach_id:
-            return WebhookResponse(400, "status callback without salon_id and outreach_id")
+        if not salon_id:
+            return WebhookResponse(400, "status callback without salon_id")
+        if not outreach_id:
+            return WebhookResponse(204)  # a message we do not track as outreach (e.g. an approval request)
         now = self.clock()
         try:
             update = OutreachStatusStore(self.firestore(), salon_id).apply_callback(

@@ -410,7 +410,7 @@ class Executor:
             result = self.ports.messages.send_whatsapp(
                 approver.phone, template=WhatsAppTemplate(template, parts.variables()),
                 body=render(MessageIntent.APPROVAL_REQUEST, parts), last_inbound_at=None, now=now,
-                status_callback=self.ports.status_callback_url)
+                status_callback=self.ports.status_callback_for(self.salon_id))
             sent_whatsapp = sent_whatsapp or result.outcome.was_accepted
         if self.ports.push is not None:
             note = PushNotification(title=f"Approve? {approval.action_type.value.replace('_', ' ')}",
@@ -528,7 +528,7 @@ class Executor:
             sent = self.ports.messages.send_whatsapp(
                 customer.phone, template=WhatsAppTemplate(sid, variables) if sid else None, body=body,
                 last_inbound_at=customer.last_inbound_message_at, now=now,
-                status_callback=self.ports.status_callback_url)
+                status_callback=self.ports.status_callback_for(self.salon_id, out_id))
         except Exception as error:  # the provider call itself blew up: outcome unknown, reconcile later
             self.breakers.record(proposal.agent_name.value, outcome_for(succeeded=False, counts_for_breaker=True),
                                  now, error=type(error).__name__)
@@ -592,8 +592,9 @@ class Executor:
                                         last_update_time=self._decision_ref(decision_id).get().update_time)
         except (gexc.FailedPrecondition, gexc.Aborted):
             return Execution(decision_id, Result.ALREADY_DONE, "call claimed elsewhere")
-        call = self.ports.messages.start_call(customer.phone, status_callback=self.ports.status_callback_url,
-                                              twiml_url=f"{self.ports.voice_url}?decision_id={decision_id}")
+        call = self.ports.messages.start_call(customer.phone,
+                                              status_callback=self.ports.status_callback_for(self.salon_id),
+                                              twiml_url=self.ports.voice_url_for(self.salon_id, decision_id))
         self.breakers.record(proposal.agent_name.value,
                              outcome_for(succeeded=call.outcome.was_accepted, counts_for_breaker=call.counts_for_breaker),
                              now, error=call.outcome.reason)

@@ -346,7 +346,7 @@ class OfferService:
         self.ports.messages.send_whatsapp(customer.phone, template=WhatsAppTemplate(sid, parts.variables())
                                           if sid else None, body=render(intent, parts, customer.language),
                                           last_inbound_at=now, now=now,
-                                          status_callback=self.ports.status_callback_url)
+                                          status_callback=self.ports.status_callback_for(self.salon_id))
 
     def _publish(self, event_type: EventType, resource_id: str, now: datetime, related: dict[str, str],
                  data: dict[str, Any]) -> None:
