@@ -31,6 +31,7 @@ Only the current documents are kept: version history from before a restart is go
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import re
 import struct
@@ -45,7 +46,7 @@ from typing import Any
 from localcloud.firestore import errors, protos
 from localcloud.firestore.store import CommitEvent, Store
 
-COMPACT_BYTES = 64 * 1024 * 1024
+COMPACT_BYTES = 16 * 1024 * 1024  # recovery replays at most this much journal (~0.25 s)
 _SNAPSHOT_CHUNK = 500  # documents per snapshot record
 _FRAME = struct.Struct(">II")  # payload length, crc32 of the payload
 _U32 = struct.Struct(">I")
@@ -60,6 +61,13 @@ _PUT, _DELETE = b"P", b"D"  # one change of a commit
 
 class CorruptDataDirectory(Exception):
     """The data directory holds something a crash cannot produce (e.g. a damaged snapshot)."""
+
+
+class DataDirectoryInUse(Exception):
+    """Another live emulator journals into the same directory."""
+
+
+LOCK_FILE = "LOCK"
 
 
 # ----------------------------------------------------------------------------------------------
@@ -320,18 +328,21 @@ class Persistence:
         self._last_time = 0
         self._compaction: threading.Thread | None = None
         self._fd = self._create_journal(generation)
+        self._lock_fd = -1
         self.compactions = 0
 
     @classmethod
     def open(cls, directory: Path, store: Store, *, compact_bytes: int = COMPACT_BYTES) -> Persistence:
         """Recover ``directory`` into ``store`` (which must be fresh) and journal its commits from now on."""
         directory.mkdir(parents=True, exist_ok=True)
+        lock_fd = _lock_directory(directory)
         recovery = recover(directory)
         for name in recovery.torn_files:
             print(f"localcloud firestore: ignored a torn last record in {name}", file=sys.stderr)
         store.restore(recovery.state.documents(), recovery.state.last_time)
         persistence = cls(directory, recovery.next_generation, store.export, compact_bytes=compact_bytes)
         persistence._last_time = recovery.state.last_time
+        persistence._lock_fd = lock_fd
         store.make_durable(persistence)
         return persistence
 
@@ -390,13 +401,13 @@ class Persistence:
                     failure = None
                 finally:
                     self._cond.acquire()
-                    self._flushing = False
-                    self._cond.notify_all()
                 if failure is not None:
-                    # The journal can no longer promise durability: fail every write from now on.
+                    # The journal can no longer promise durability: fail every write and read from now on.
                     self._failure = failure
                 else:
                     self._durable = upto
+                self._flushing = False
+                self._cond.notify_all()
             if self._durable < target:
                 raise errors.FirestoreError(
                     "UNAVAILABLE", f"The emulator could not write its journal: {self._failure}"
@@ -470,6 +481,18 @@ class Persistence:
             self.wait_durable()
         self.wait_for_compaction()
         with self._cond:
-            if self._fd >= 0:
-                os.close(self._fd)
-                self._fd = -1
+            for fd in (self._fd, self._lock_fd):
+                if fd >= 0:
+                    os.close(fd)
+            self._fd = self._lock_fd = -1
+
+
+def _lock_directory(directory: Path) -> int:
+    """Hold an exclusive lock on ``directory`` for this process's life (the kernel drops it on any exit)."""
+    fd = os.open(directory / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise DataDirectoryInUse(f"{directory} is in use by another emulator") from None
+    return fd

@@ -139,7 +139,7 @@ def test_a_snapshot_interrupted_before_its_rename_is_ignored(tmp_path: Path) -> 
         put(store, f"d{index}", index)
     journal.close()
     expected = contents(store)
-    (final,) = [path for path in tmp_path.iterdir()]  # one journal, no snapshot yet
+    (final,) = tmp_path.glob("journal-*.log")  # one journal, no snapshot yet
     partial = b"".join(persistence.encode_snapshot(1, 0, store.export()))[:-20]
     (tmp_path / "snapshot-00000001.snap.tmp").write_bytes(partial)
     assert recovered(tmp_path) == expected
@@ -269,3 +269,11 @@ def test_a_read_is_not_answered_while_what_it_saw_could_still_be_lost(
     journal.close()
     ((doc,), _read_time) = seen[0]
     assert doc.fields["value"].integer_value == 1
+
+
+def test_a_second_emulator_cannot_journal_into_a_directory_in_use(tmp_path: Path) -> None:
+    _store, journal = opened(tmp_path)
+    with pytest.raises(persistence.DataDirectoryInUse):
+        Persistence.open(tmp_path, Store())
+    journal.close()
+    Persistence.open(tmp_path, Store()).close()
