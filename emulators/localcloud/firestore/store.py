@@ -116,6 +116,18 @@ class DocumentLookup:
         return self.get(name)
 
 
+class _LockedLookup(DocumentLookup):
+    """A ``DocumentLookup`` usable outside the store lock: each read takes it (one class, built once)."""
+
+    def __init__(self, db: Database, lock: threading.RLock) -> None:
+        super().__init__(db)
+        self._store_lock = lock
+
+    def get(self, name: str) -> Any | None:
+        with self._store_lock:
+            return super().get(name)
+
+
 # Called inside a commit once every write is applied (nothing is stored yet) with each write's
 # before/after, a lookup of the data before and after the whole commit, and the commit time (what
 # serverTimestamp() resolves to: security rules see it as request.time); raises FirestoreError
@@ -283,15 +295,8 @@ class Store:
 
     def lookup(self, database: str) -> DocumentLookup:
         """Current documents of ``database``, for an authorizer deciding a read (takes the lock per call)."""
-        store = self
-
-        class _Locked(DocumentLookup):
-            def get(self, name: str) -> Any | None:
-                with store._lock:
-                    return super().get(name)
-
         with self._lock:
-            return _Locked(self._database(database))
+            return _LockedLookup(self._database(database), self._lock)
 
     def stats(self, database: str) -> Stats:
         with self._lock:
