@@ -63,6 +63,11 @@ export async function seed(documents) {
   });
 }
 
+/** Run `callback(firestore)` with rules disabled (the emulator's `owner` token). */
+export async function withAdmin(callback) {
+  await env.withSecurityRulesDisabled(async (context) => callback(context.firestore()));
+}
+
 /** Read documents with rules disabled: what a request really left behind. */
 export async function peek(docPaths) {
   const { getDoc } = await import('firebase/firestore');

@@ -11,3 +11,4 @@ await import('./customers_bookings.mjs');
 await import('./server_owned_approvals.mjs');
 await import('./default_deny.mjs');
 await import('./sdk_paths.mjs');
+await import('./sdk_protocol.mjs');
