@@ -171,6 +171,14 @@ def test_reads_inside_a_transaction_are_checked(clients: Clients) -> None:
         peek(clients.outsider.transaction(), clients.outsider)
 
 
+def test_list_documents_is_a_list_of_the_collection(clients: Clients) -> None:
+    assert {ref.id for ref in clients.staff.collection("salons/s1/approvals").list_documents()} == {"apr1", "expired"}
+    with pytest.raises(exceptions.PermissionDenied):
+        list(clients.outsider.collection("salons/s1/approvals").list_documents())
+    with pytest.raises(exceptions.PermissionDenied):
+        list(clients.staff.collection("salons/s1/audit_logs").list_documents())
+
+
 def test_the_owner_token_bypasses_the_rules_and_users_cannot_list_collection_ids(clients: Clients) -> None:
     clients.admin.document("salons/s1/audit_logs/log2").set({"id": "log2", "salon_id": "s1"})
     assert {c.id for c in clients.admin.document("salons/s1").collections()} >= {"audit_logs", "approvals"}
