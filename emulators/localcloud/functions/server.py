@@ -94,7 +94,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--firestore", help="HOST:PORT of the Firestore emulator to register triggers with")
     parser.add_argument("--pubsub", help="HOST:PORT of the Pub/Sub emulator to push topics to functions")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
+    parser_log_level = os.environ.get("LOCALCLOUD_FUNCTIONS_LOG_LEVEL", "WARNING")
+    logging.basicConfig(level=parser_log_level, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
+    # Request logs and the twilio client's debug dump drown the functions' own warnings otherwise.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
 
     bundle = load_bundle(Path(args.source).resolve())
     host = FunctionsHost(bundle, args.project)
