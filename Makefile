@@ -15,6 +15,13 @@ $(STAMP): requirements.lock pyproject.toml
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
+# The Node suite of the security rules (@firebase/rules-unit-testing), pinned by its lock file.
+RULES_NODE := tests/rules/node_modules/.package-lock.json
+
+$(RULES_NODE): tests/rules/package.json tests/rules/package-lock.json
+	npm ci --prefix tests/rules --no-audit --no-fund --loglevel=error
+	touch $(RULES_NODE)
+
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
@@ -22,13 +29,13 @@ lint: venv
 unit: venv
 	$(VENV)/bin/pytest tests/unit -q
 
-integration: venv
+integration: venv $(RULES_NODE)
 	$(VENV)/bin/pytest tests/integration -q
 
 e2e: venv
 	$(VENV)/bin/pytest tests/e2e -q
 
-test: lint
+test: lint $(RULES_NODE)
 	$(VENV)/bin/pytest -q -p no:cacheprovider
 
 demo: venv
@@ -45,4 +52,4 @@ predeploy:
 	cp -r shared/salonflow functions/salonflow
 
 clean:
-	rm -rf $(VENV) .localcloud functions/salonflow
+	rm -rf $(VENV) .localcloud functions/salonflow tests/rules/node_modules
