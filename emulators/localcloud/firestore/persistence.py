@@ -260,6 +260,7 @@ def fsync_directory(directory: Path) -> None:
 @dataclass
 class Recovery:
     state: State
+    covers: int  # the snapshot in force covers journals up to this generation
     next_generation: int
     torn_files: list[str]  # journals whose last record was torn (and ignored)
 
@@ -291,7 +292,17 @@ def recover(directory: Path) -> Recovery:
                 raise CorruptDataDirectory(f"{path} holds an undecodable record ({exc})") from exc
         if not clean:
             torn.append(path.name)
-    return Recovery(state, max([covers, *journals, *snapshots]) + 1, torn)
+    return Recovery(state, covers, max([covers, *journals, *snapshots]) + 1, torn)
+
+
+def remove_superseded(directory: Path, covers: int) -> None:
+    """Delete journals up to ``covers`` and snapshots before it: the snapshot of ``covers`` holds them."""
+    for generation in _generations(directory, _JOURNAL):
+        if generation <= covers:
+            journal_path(directory, generation).unlink(missing_ok=True)
+    for generation in _generations(directory, _SNAPSHOT):
+        if generation < covers:
+            snapshot_path(directory, generation).unlink(missing_ok=True)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -337,6 +348,7 @@ class Persistence:
         directory.mkdir(parents=True, exist_ok=True)
         lock_fd = _lock_directory(directory)
         recovery = recover(directory)
+        remove_superseded(directory, recovery.covers)  # what a crash mid-compaction left behind
         for name in recovery.torn_files:
             print(f"localcloud firestore: ignored a torn last record in {name}", file=sys.stderr)
         store.restore(recovery.state.documents(), recovery.state.last_time)
@@ -456,12 +468,7 @@ class Persistence:
                 os.fsync(out.fileno())
             os.replace(temporary, final)
             fsync_directory(self.directory)
-            for generation in _generations(self.directory, _JOURNAL):
-                if generation <= covers:
-                    journal_path(self.directory, generation).unlink(missing_ok=True)
-            for generation in _generations(self.directory, _SNAPSHOT):
-                if generation < covers:
-                    snapshot_path(self.directory, generation).unlink(missing_ok=True)
+            remove_superseded(self.directory, covers)
             self.compactions += 1
         except OSError as exc:
             # The journals stay: recovery still has everything, compaction is tried again later.

@@ -167,6 +167,7 @@ def test_a_crash_between_the_snapshot_rename_and_deleting_old_journals_recovers(
     recovered_contents = recovered(tmp_path)
     assert recovered_contents == contents(store)
     assert len(recovered_contents[DB]) == 39
+    assert not any((tmp_path / name).exists() for name in old_journals)  # superseded: removed at start
 
 
 def test_a_failed_snapshot_keeps_the_journals_and_a_later_one_succeeds(
