@@ -389,6 +389,66 @@ def server_owned_cases() -> Iterator[Case]:
         yield deny(f"{collection} collection-group list", list_query("", collection, MULTI, Constraint("salon_id", "==", "s1"), group=True))
 
 
+# -- derived dashboard summaries: members read, nobody writes ------------------------------------------------------
+DERIVED = {
+    "analytics_daily": {"date": "2024-01-15", "salon_id": "s1", "decisions": {"total": 3, "holdout": 1},
+                        "occupancy_by_hour": {"10": 0.75}, "updated_at": EARLIER},
+    "event_counters": {"date": "2024-01-15", "salon_id": "s1", "events": {"GAP_DETECTED": 2},
+                       "last_event_at": EARLIER, "updated_at": EARLIER},
+}
+
+
+def derived_cases() -> Iterator[Case]:
+    for collection, stored in DERIVED.items():
+        path = f"salons/s1/{collection}/2024-01-15"
+        bumped = {**stored, "updated_at": NOW}
+        for role, auth in MEMBERS.items():
+            yield allow(f"{collection} get by {role}", get(path, auth, stored))
+            yield allow(f"{collection} list by {role}", list_query("salons/s1", collection, auth))
+            yield allow(f"{collection} listen to a date range by {role}", list_query(
+                "salons/s1", collection, auth, Constraint("date", ">=", "2024-01-01")))
+            yield deny(f"{collection} create by {role}", create(path, auth, bumped))
+            yield deny(f"{collection} update by {role}", update(path, auth, stored, bumped))
+            yield deny(f"{collection} delete by {role}", delete(path, auth, stored))
+        yield from non_members(f"{collection} get", lambda auth, path=path, stored=stored: get(path, auth, stored))
+        yield from non_members(f"{collection} list", lambda auth, collection=collection: list_query("salons/s1", collection, auth))
+        yield from non_members(f"{collection} create", lambda auth, path=path, bumped=bumped: create(path, auth, bumped))
+        yield deny(f"{collection} read of another salon", get(f"salons/s2/{collection}/2024-01-15", OWNER, {**stored, "salon_id": "s2"}))
+        yield deny(f"{collection} list of another salon", list_query("salons/s2", collection, OWNER))
+        yield deny(f"{collection} write to another salon", create(f"salons/s2/{collection}/2024-01-15", OWNER, {**bumped, "salon_id": "s2"}))
+        yield deny(f"{collection} collection-group list", list_query("", collection, MULTI, Constraint("salon_id", "==", "s1"), group=True))
+        yield deny(f"{collection} nested write", create(f"{path}/extra/x", OWNER, {"a": 1}))
+
+
+# -- governance records: server only ---------------------------------------------------------------------------------
+GOVERNANCE = {
+    "rate_limit_counters": ("gap_fill_agent__day__2024-01-15", {
+        "scope": "gap_fill_agent", "period": "day", "key": "2024-01-15", "limit": 50, "count": 1,
+        "reservation_ids": ["rsv_1"], "starts_at": EARLIER, "expire_at": NOW + timedelta(days=2)}),
+    "customer_contact_windows": ("c1", {
+        "sends": [{"reservation_id": "rsv_1", "at": EARLIER}], "updated_at": EARLIER,
+        "last_agent": "gap_fill_agent", "expire_at": NOW + timedelta(days=2)}),
+    "idempotency_keys": ("9f" * 32, {
+        "key": "task-1", "status": "COMPLETED", "payload_hash": "ab" * 32, "lease_token": "t1",
+        "expires_at": EARLIER, "result": {"ok": True}, "completed_at": EARLIER, "delete_after": NOW + timedelta(days=2)}),
+}
+
+
+def governance_cases() -> Iterator[Case]:
+    everyone = {**MEMBERS, **NON_MEMBERS, "multi-salon user": MULTI}
+    for collection, (doc_id, stored) in GOVERNANCE.items():
+        path = f"salons/s1/{collection}/{doc_id}"
+        emptied = {**stored, "count": 0, "reservation_ids": [], "sends": [], "status": "IN_PROGRESS"}
+        for who, auth in everyone.items():
+            yield deny(f"{collection} get by {who}", get(path, auth, stored))
+            yield deny(f"{collection} list by {who}", list_query("salons/s1", collection, auth))
+            yield deny(f"{collection} create by {who}", create(path, auth, stored))
+            yield deny(f"{collection} update by {who}", update(path, auth, stored, emptied))
+            yield deny(f"{collection} delete by {who}", delete(path, auth, stored))
+        yield deny(f"{collection} list pinned to own salon", list_query("salons/s1", collection, OWNER, Constraint("salon_id", "==", "s1")))
+        yield deny(f"{collection} collection-group list", list_query("", collection, MULTI, Constraint("salon_id", "==", "s1"), group=True))
+
+
 # -- approvals --------------------------------------------------------------------------------------------------------
 def approval_cases() -> Iterator[Case]:
     path = "salons/s1/approvals/apr1"
@@ -487,6 +547,8 @@ ALL_CASES: list[Case] = [
     *booking_cases(),
     *waitlist_cases(),
     *server_owned_cases(),
+    *derived_cases(),
+    *governance_cases(),
     *approval_cases(),
     *default_deny_cases(),
 ]
