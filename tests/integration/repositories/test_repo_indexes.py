@@ -50,13 +50,20 @@ def captured(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[StructuredQuery]]
     yield seen
 
 
-def field_filters(where: StructuredQuery.Filter) -> Iterator[StructuredQuery.FieldFilter]:
+UNARY_EQUALITY_OPS = {StructuredQuery.UnaryFilter.Operator.IS_NULL, StructuredQuery.UnaryFilter.Operator.IS_NAN}
+
+
+def leaf_filters(where: StructuredQuery.Filter) -> Iterator[tuple[str, bool]]:
+    """(field path, is an equality) for every leaf filter, in order; `== None` / `== NaN` arrive as unary
+    filters and are equalities, `!= None` / `!= NaN` inequalities."""
     kind = where._pb.WhichOneof("filter_type")
     if kind == "composite_filter":
         for child in where.composite_filter.filters:
-            yield from field_filters(child)
+            yield from leaf_filters(child)
     elif kind == "field_filter":
-        yield where.field_filter
+        yield where.field_filter.field.field_path, where.field_filter.op in EQUALITY_OPS
+    elif kind == "unary_filter":
+        yield where.unary_filter.field.field_path, where.unary_filter.op in UNARY_EQUALITY_OPS
 
 
 def needed_index(query: StructuredQuery) -> Needed | None:
@@ -65,20 +72,22 @@ def needed_index(query: StructuredQuery) -> Needed | None:
     equality: set[str] = set()
     inequality: list[str] = []
     if query._pb.HasField("where"):
-        for item in field_filters(query.where):
-            path = item.field.field_path
-            if item.op in EQUALITY_OPS:
+        for path, is_equality in leaf_filters(query.where):
+            if is_equality:
                 equality.add(path)
-            else:
+            elif path not in inequality:
                 inequality.append(path)
     ordered = [
         (order.field.field_path, "DESCENDING" if order.direction == StructuredQuery.Direction.DESCENDING
          else "ASCENDING")
         for order in query.order_by
     ]
+    # Inequality fields not ordered explicitly are ordered implicitly, in the last explicit order's direction
+    # (as the client and the emulator's explain plan do).
+    implicit = ordered[-1][1] if ordered else "ASCENDING"
     for path in inequality:
         if path not in [field for field, _ in ordered]:
-            ordered.append((path, "ASCENDING"))
+            ordered.append((path, implicit))
     ordered = [(field, direction) for field, direction in ordered if field != "__name__"]
     equality -= {field for field, _ in ordered}
     if len(equality) + len(ordered) <= 1 or not ordered:
