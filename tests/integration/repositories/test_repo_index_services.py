@@ -293,13 +293,30 @@ def call_every_api_read(client: Any, now: datetime) -> int:
 # ---------------------------------------------------------------------------------------------- checks
 
 
-QUERY_METHODS = {
-    "query", "count", "where", "order_by", "list_all", "active", "by_phone", "in_range", "overlapping",
-    "upcoming", "for_customer", "waiting", "past_expiry", "open", "high_priority_open", "open_ended_before",
-    "pending", "pending_past_expiry", "count_pending", "for_decision", "by_status", "for_customer_since",
-    "for_trigger", "by_message_id", "stuck_sending", "deferred_due", "created_between", "by_segment", "recent",
-    "for_resource", "due_agents", "salon_by_whatsapp_sender", "collection_group",
-}
+FIRESTORE_QUERY_CALLS = {"where", "order_by", "collection_group", "count", "due_agents", "salon_by_whatsapp_sender"}
+
+
+def repository_query_methods() -> set[str]:
+    """Names of the repository methods that run a query: `query`, `count`, `list_all` and every method that
+    calls one of them (read from the repositories module, so a new query method is picked up)."""
+    names = {"query", "count", "list_all"}
+    tree = ast.parse(REPOSITORY_MODULE.read_text())
+    methods = [node for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)]
+    grew = True
+    while grew:
+        grew = False
+        for method in methods:
+            if method.name in names:
+                continue
+            calls = {node.func.attr for node in ast.walk(method)
+                     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)}
+            if calls & names:
+                names.add(method.name)
+                grew = True
+    return names
+
+
+QUERY_METHODS = repository_query_methods() | FIRESTORE_QUERY_CALLS
 
 
 def functions_building_queries() -> set[tuple[str, str]]:
@@ -320,12 +337,13 @@ def functions_building_queries() -> set[tuple[str, str]]:
 
 
 def own_nodes(function: ast.FunctionDef | ast.AsyncFunctionDef) -> Iterator[ast.AST]:
-    """The function's nodes, without those of functions nested in it (their queries are theirs)."""
+    """The function's nodes, without those of functions nested in it (their queries are theirs; a lambda's
+    are its enclosing function's)."""
     pending: list[ast.AST] = list(function.body)
     while pending:
         node = pending.pop()
         yield node
-        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             pending.extend(ast.iter_child_nodes(node))
 
 
