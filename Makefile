@@ -39,17 +39,19 @@ test: lint $(RULES_NODE)
 	$(VENV)/bin/pytest -q -p no:cacheprovider
 
 demo: venv
-	$(PY) -m salonflow.demo
+	$(PY) -m salonflow_demo
 
 up: venv
-	$(PY) -m localcloud up
+	$(PY) -m salonflow_demo.up
 
 bench: venv
 	$(PY) bench/emulator.py
+	$(PY) bench/cold_start.py
+	$(PY) bench/agents_firestore_cost.py
 
+# The same command firebase.json's predeploy runs (the Firebase CLI sets RESOURCE_DIR).
 predeploy:
-	rm -rf functions/salonflow
-	cp -r shared/salonflow functions/salonflow
+	RESOURCE_DIR=functions sh -c 'rm -rf "$$RESOURCE_DIR/salonflow" && cp -r "$$RESOURCE_DIR/../shared/salonflow" "$$RESOURCE_DIR/salonflow"' 
 
 clean:
 	rm -rf $(VENV) .localcloud functions/salonflow tests/rules/node_modules

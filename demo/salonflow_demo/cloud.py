@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,16 +28,27 @@ def provision(env: dict[str, str]) -> dict[str, Any]:
 
 @contextlib.contextmanager
 def salon_cloud(*, fixed_ports: bool = False, data_dir: Path | None = None, schedules: bool = False,
-                extra_env: dict[str, str] | None = None) -> Iterator[LocalCloud]:
-    """The local cloud running our functions, with its topic and queues, and this process pointed at it."""
+                extra_env: dict[str, str] | None = None,
+                seed: Callable[[Any], object] | None = None) -> Iterator[LocalCloud]:
+    """The local cloud running our functions, with its topic and queues, and this process pointed at it.
+
+    ``seed(client)`` writes existing salon data before the functions start listening, as a salon's
+    data would already be there when it switches the agents on (not replayed through the triggers).
+    """
     previous = dict(os.environ)
     if extra_env:
         os.environ.update(extra_env)
     try:
+        def prepare(env: dict[str, str]) -> None:
+            os.environ.update(env)
+            provision(env)
+            if seed is not None:
+                from google.cloud import firestore
+
+                seed(firestore.Client(project=env["GOOGLE_CLOUD_PROJECT"]))
+
         with local_cloud(fixed_ports=fixed_ports, functions_source=ROOT / "functions", data_dir=data_dir,
-                         schedules=schedules) as cloud:
-            os.environ.update(cloud.env)
-            provision(cloud.env)
+                         schedules=schedules, before_functions=prepare) as cloud:
             yield cloud
     finally:
         os.environ.clear()

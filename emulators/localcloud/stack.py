@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -65,8 +65,13 @@ def local_cloud(
     functions_source: Path | None = Path("functions"),
     data_dir: Path | None = None,
     schedules: bool = True,
+    before_functions: Callable[[dict[str, str]], None] | None = None,
 ) -> Iterator[LocalCloud]:
-    """Start every server (on free ports unless ``fixed_ports``), stop them all when the block ends."""
+    """Start every server (on free ports unless ``fixed_ports``), stop them all when the block ends.
+
+    ``before_functions(env)`` runs once the emulators are up but before the functions register their
+    triggers: the place to import existing data without replaying it through the triggers.
+    """
     ports = dict(DEFAULT_PORTS) if fixed_ports else {name: free_port() for name in DEFAULT_PORTS}
     env = cloud_env(ports)
     persist = data_dir is not None
@@ -91,6 +96,8 @@ def local_cloud(
              "--whatsapp-from", SANDBOX_WHATSAPP_FROM],
             port=ports["twilio"],
         ))
+        if before_functions is not None:
+            before_functions(env)
         if functions_source is not None:
             functions_args = ["--project", PROJECT, "--source", str(functions_source),
                               "--firestore", env["FIRESTORE_EMULATOR_HOST"], "--pubsub", env["PUBSUB_EMULATOR_HOST"]]

@@ -74,11 +74,13 @@ def start_stack(tmp: Path, day: date, *, customers: int = 80, staff: int = 3,
     dataset = build_salon(11, salon_id=SALON_ID, day=day, staff=staff, customers=customers, history_days=120,
                           whatsapp_sender=SANDBOX_WHATSAPP_FROM.removeprefix("whatsapp:"))
     clock_file.write_text((dataset.as_of + timedelta(hours=9)).isoformat())
-    with salon_cloud(extra_env={"SALONFLOW_CLOCK_FILE": str(clock_file)}) as cloud:
-        client = firestore.Client(project=cloud.env["GOOGLE_CLOUD_PROJECT"])
+    def seed(client: firestore.Client) -> None:
         write_salon(client, dataset)
         if salon_changes:
             client.document(f"salons/{SALON_ID}").update(salon_changes)
+
+    with salon_cloud(extra_env={"SALONFLOW_CLOCK_FILE": str(clock_file)}, seed=seed) as cloud:
+        client = firestore.Client(project=cloud.env["GOOGLE_CLOUD_PROJECT"])
         subscriber = pubsub_v1.SubscriberClient()
         subscription = subscriber.subscription_path(cloud.env["GOOGLE_CLOUD_PROJECT"], "e2e-observer")
         subscriber.create_subscription(name=subscription, topic=subscription.replace(

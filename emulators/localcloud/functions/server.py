@@ -3,7 +3,8 @@
 URLs follow the emulator's convention ``/<project>/<region>/<function>/<path>``; the function sees
 ``/<path>``. Scheduled functions also fire on their cron schedule and on demand through
 ``POST /_localcloud/scheduler/<function>`` (optional JSON ``{"schedule_time": RFC 3339}``), which
-sends the same ``X-CloudScheduler-*`` headers as Cloud Scheduler.
+sends the same ``X-CloudScheduler-*`` headers as Cloud Scheduler. ``GET /_localcloud/inflight``
+counts the function invocations running now.
 """
 
 from __future__ import annotations
@@ -37,12 +38,33 @@ class FunctionsHost:
         self.bundle = bundle
         self.project = project
         self._apps = {name: make_function_app(ep, project) for name, ep in bundle.endpoints.items()}
+        self._inflight = 0
+        self._inflight_lock = threading.Lock()
+
+    @property
+    def inflight(self) -> int:
+        """Function invocations running now (tests and the demo wait for this to reach zero)."""
+        with self._inflight_lock:
+            return self._inflight
+
+    def _invoke(self, app: WsgiApp, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        with self._inflight_lock:
+            self._inflight += 1
+        try:
+            # Consume the body inside the count: a function's work is done when its response is.
+            return [b"".join(app(environ, start_response))]
+        finally:
+            with self._inflight_lock:
+                self._inflight -= 1
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         segments = path.lstrip("/").split("/", 3)
         if path in ("", "/"):
             return Response("Ok")(environ, start_response)
+        if path == "/_localcloud/inflight":
+            return Response(json.dumps({"inflight": self.inflight}), mimetype="application/json")(
+                environ, start_response)
         if path == "/__/functions.yaml":
             return Response(self.bundle.manifest_yaml, mimetype="text/yaml")(environ, start_response)
         if segments[0] == "_localcloud" and len(segments) >= 3 and segments[1] == "scheduler":
@@ -56,12 +78,13 @@ class FunctionsHost:
             prefix = "/" + "/".join(segments[:3])
             environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + prefix
             environ["PATH_INFO"] = "/" + (segments[3] if len(segments) > 3 else "")
-            return self._apps[name](environ, start_response)  # type: ignore[return-value]
+            return self._invoke(self._apps[name], environ, start_response)  # type: ignore[arg-type]
         return Response(f"no function at {path}", status=404)(environ, start_response)
 
     def fire_scheduled(self, endpoint: Endpoint, schedule_time: datetime) -> int:
         """Call a scheduled function in-process with Cloud Scheduler's headers; returns the HTTP status."""
-        client = Client(self._apps[endpoint.name])
+        app = self._apps[endpoint.name]
+        client = Client(lambda environ, start_response: self._invoke(app, environ, start_response))
         response = client.post(
             "/",
             headers={

@@ -139,7 +139,8 @@ def no_show_prevention_agent(snapshot: SalonSnapshot, now: datetime) -> list[Pro
         }
         why = f" ({', '.join(risk.factors)})" if risk.factors else ""
         details = {"risk_score": risk.score, "risk_tier": risk.tier, "risk_factors": list(risk.factors),
-                   "customer_name": customer.name}
+                   "customer_name": customer.name, "service_name": service.name if service else "",
+                   "staff_name": staff.name if staff else ""}
         # Expected value: the share of the slot's revenue the action saves (risk x a modest effect size).
         confirmed = booking.confirmation_status is ConfirmationStatus.CONFIRMED
         sent_confirmation = _already(snapshot, booking, {MessageIntent.CONFIRMATION_REQUEST.value})

@@ -52,9 +52,10 @@ def _instant(payload: Mapping[str, Any], key: str, default: datetime) -> datetim
 def run_agent_task(payload: Mapping[str, Any], now: datetime) -> Mapping[str, Any]:
     from salonflow.services.runner import run_agent
 
-    # A scheduled run decides as of its schedule time, so a late or repeated delivery decides the same.
-    as_of = _instant(payload, "scheduled_for", now)
-    report = run_agent(_client(), payload["salon_id"], str(payload["agent_name"]), as_of, service_ports())
+    # The schedule time only names the run (dedupe); a retried or late delivery decides on the
+    # world as it is now, never as it was, so nothing is ever written with a time in the past.
+    _instant(payload, "scheduled_for", now)
+    report = run_agent(_client(), payload["salon_id"], str(payload["agent_name"]), now, service_ports())
     return {"agent_name": report.agent_name, "proposals": len(report.proposals),
             "executions": [e.result.value for e in report.executions], **report.details}
 

@@ -20,6 +20,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from google.api_core import exceptions as gexc
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
@@ -51,6 +52,9 @@ from salonflow.services.snapshot_loader import SnapshotLoader
 LIVE = ("pending", "sent", "delivered", "read")
 
 
+DETECT_ATTEMPTS = 3
+
+
 @dataclass(frozen=True)
 class DetectionResult:
     created: tuple[str, ...] = ()
@@ -70,10 +74,18 @@ class GapService:
         self.loader = SnapshotLoader(self.repos)
 
     def detect(self, now: datetime, days: Sequence[date] | None = None, staff_id: str | None = None) -> DetectionResult:
-        snapshot, scope = self.loader.for_gap_detection(now, days, staff_id)
-        changes = reconcile_gaps(snapshot, now, scope, [staff_id] if staff_id else None)
-        stored = {g.id: g for g in snapshot.gaps}
-        return self.apply(changes, stored, now)
+        # The booking trigger and a reply handler may detect the same new gap at once; gap ids are
+        # deterministic, so the loser's create fails and it simply detects again on fresh data.
+        for attempt in range(DETECT_ATTEMPTS):
+            snapshot, scope = self.loader.for_gap_detection(now, days, staff_id)
+            changes = reconcile_gaps(snapshot, now, scope, [staff_id] if staff_id else None)
+            stored = {g.id: g for g in snapshot.gaps}
+            try:
+                return self.apply(changes, stored, now)
+            except gexc.AlreadyExists:
+                if attempt == DETECT_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
 
     def apply(self, changes: GapChanges, stored: dict[str, Any], now: datetime) -> DetectionResult:
         batch = self.client.batch()

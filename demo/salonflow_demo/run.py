@@ -1,0 +1,271 @@
+"""``make demo``: one salon's day goes wrong, and its agents fix it, through the whole local cloud.
+
+The day is played on a steered clock (``SALONFLOW_CLOCK_FILE``) from 08:00 to 21:00 in a few
+minutes. Every step goes through the real functions, Firestore trigger, Cloud Tasks, Pub/Sub and
+the Twilio sandbox; customers and the owner answer by WhatsApp through the sandbox, signed as Twilio
+signs them.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+import time
+import urllib.request
+from collections import Counter
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from localcloud.stack import SANDBOX_WHATSAPP_FROM, LocalCloud
+
+from salonflow_demo.cloud import salon_cloud
+from salonflow_demo.narrator import Narrator
+from salonflow_demo.seed import SalonDataset, build_salon, write_salon
+from salonflow_demo.seed_picks import booking_to_cancel, likely_no_show
+
+SALON_ID = "salon_glow_koramangala"
+KOLKATA = ZoneInfo("Asia/Kolkata")
+QUEUES = ("autonomous-agents", "notifications", "analytics", "cleanup")
+
+
+def demo_day(today: date) -> date:
+    """The next Tuesday: a full working day for the whole team."""
+    return today + timedelta(days=(1 - today.weekday()) % 7 or 7)
+
+
+class Day:
+    def __init__(self, cloud: LocalCloud, clock_file: Path, dataset: SalonDataset, client: Any) -> None:
+        self.cloud = cloud
+        self.clock_file = clock_file
+        self.dataset = dataset
+        self.client = client
+        names = {c.id: c.name for c in dataset.customers}
+        self.narrator = Narrator(client, SALON_ID, dataset.zone, names)
+        self.now = dataset.as_of
+
+    # --- the clock and the cloud ---------------------------------------------------------------
+    def at(self, hour: int, minute: int = 0) -> datetime:
+        self.now = self.dataset.as_of + timedelta(hours=hour, minutes=minute)
+        self.clock_file.write_text(self.now.isoformat())
+        return self.now
+
+    def _http(self, method: str, url: str, body: Any = None) -> Any:
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(url, data=data, method=method, headers={"content-type": "application/json"})
+        with urllib.request.urlopen(request, timeout=120) as response:
+            return json.loads(response.read() or b"null")
+
+    def sandbox(self, method: str, path: str, body: Any = None) -> Any:
+        return self._http(method, self.cloud.url("twilio") + path, body)
+
+    def tick(self, function: str) -> None:
+        self._http("POST", f"{self.cloud.url('functions')}/_localcloud/scheduler/{function}",
+                   {"schedule_time": self.now.isoformat()})
+        self.settle()
+
+    def settle(self, timeout_s: float = 90.0) -> None:
+        """Wait until what this moment set off is done: no task due and no function running.
+
+        A task being dispatched is no longer listed by Cloud Tasks, so an empty queue alone does not
+        mean the work is over; the functions host counts the invocations still running.
+        """
+        from localcloud.tasks.client import emulator_client
+
+        tasks = emulator_client(self.cloud.env["CLOUD_TASKS_EMULATOR_HOST"])
+        parent = f"projects/{self.cloud.env['GOOGLE_CLOUD_PROJECT']}/locations/asia-south1/queues/"
+        deadline = time.monotonic() + timeout_s
+        quiet_rounds = 0
+        while time.monotonic() < deadline:
+            # Retries come back within the queues' max backoff; deferred work waits for its (future) time.
+            horizon = time.time() + 330
+            due = sum(1 for queue in QUEUES for task in tasks.list_tasks(parent=parent + queue)
+                      if task.schedule_time.timestamp() <= horizon)
+            busy = self._http("GET", f"{self.cloud.url('functions')}/_localcloud/inflight")["inflight"]
+            quiet_rounds = quiet_rounds + 1 if due == 0 and busy == 0 else 0
+            if quiet_rounds >= 3:  # a trigger or webhook may still be on its way: be sure it stays quiet
+                return
+            time.sleep(0.2)
+
+    def firestore_stats(self) -> dict[str, int]:
+        return dict(self._http("GET", f"{self.cloud.url('firestore')}/emulator/v1/projects/"
+                                      f"{self.cloud.env['GOOGLE_CLOUD_PROJECT']}/databases/(default):stats"))
+
+    def tell(self, title: str) -> None:
+        print(f"\n[{self.narrator.clock(self.now)}] {title}")
+        for line in self.narrator.news() or ["  (nothing new)"]:
+            print(line)
+
+    # --- people ----------------------------------------------------------------------------------
+    def customer_says(self, phone: str, text: str) -> None:
+        self.sandbox("POST", "/_sandbox/reply", {"from": phone, "body": text})
+        self.settle()
+
+    def messages_to(self, phone: str) -> list[dict[str, Any]]:
+        return list(self.sandbox("GET", "/_sandbox/messages?" + urlencode({"to": f"whatsapp:{phone}"}))["messages"])
+
+    def docs(self, collection: str, **equals: Any) -> list[dict[str, Any]]:
+        query: Any = self.client.collection("salons", SALON_ID, collection)
+        for field, value in equals.items():
+            query = query.where(field, "==", value)
+        return [snap.to_dict() or {} for snap in query.stream()]
+
+
+def play(day: Day) -> None:
+    ds = day.dataset
+    owner = next(a for a in ds.salon.approvers if a.role == "owner")
+
+    day.at(8, 0)
+    day.tick("schedule_no_show_prevention")
+    day.tell("Morning check: who might not turn up today and tomorrow?")
+
+    day.at(8, 30)
+    day.tick("schedule_waitlist")
+    day.tell("Waitlist: does any free slot match someone waiting?")
+
+    day.at(9, 0)
+    day.tick("schedule_retention")
+    day.tell("Retention: regulars who are overdue get a win-back offer (discounts need the owner)")
+
+    pending = sorted(day.docs("approvals", status="pending"), key=lambda a: a["created_at"])
+    day.at(9, 10)
+    if pending:
+        day.customer_says(owner.phone, f"APPROVE {pending[0]['id'][-6:]}")
+    if len(pending) > 1:
+        day.customer_says(owner.phone, f"REJECT {pending[1]['id'][-6:]}")
+    day.tell(f"The owner, {owner.name}, answers on WhatsApp: one approved, one rejected, the rest left waiting")
+
+    day.at(10, 0)
+    day.tick("schedule_gap_fill")
+    day.tell("Gap fill: the day's empty time is offered to the customers most likely to take it")
+
+    day.at(10, 20)
+    cancelled = booking_to_cancel(ds, day.now, min_lead=timedelta(hours=2))
+    if cancelled is not None:
+        who = ds.customers_by_id[cancelled.customer_id].name
+        day.client.document(f"salons/{SALON_ID}/bookings/{cancelled.id}").update({
+            "status": "cancelled", "cancelled_at": day.now,
+            "late_cancellation": cancelled.cancelled(day.now).late_cancellation, "updated_at": day.now})
+        day.settle()
+        day.tell(f"{who} cancels {cancelled.start_time.astimezone(KOLKATA):%H:%M} with "
+                 f"{ds.staff_by_id[cancelled.staff_id].name}: the slot is offered within seconds")
+        offers = [o for o in day.docs("outreach") if o["status"] in ("sent", "delivered", "read")
+                  and o["outreach_type"] in ("gap_fill", "waitlist_promotion")]
+        offers.sort(key=lambda o: o["created_at"])
+        day.at(10, 25)
+        if offers:
+            day.customer_says(offers[0]["customer_phone"], "Haan ji, book kar do")
+        if len(offers) > 1:
+            day.customer_says(offers[1]["customer_phone"], "yes please")
+        day.tell("Two customers say yes: the first gets the slot, the second a polite 'slot taken'")
+
+    day.at(11, 0)
+    day.tick("schedule_retention")
+    day.tell("Quiet hours are over: the approved win-back offer, held since 09:10, goes out now")
+
+    day.at(12, 0)
+    no_show = likely_no_show(ds, after=day.now)
+    day.tick("schedule_no_show_prevention")
+    day.tell("Midday check: the high-risk booking has not confirmed")
+    if no_show is not None:
+        phone = ds.customers_by_id[no_show.customer_id].phone
+        calls = [c for c in day.sandbox("GET", "/_sandbox/calls")["calls"] if c["to"].endswith(phone)]
+        confirmations = [o for o in day.docs("outreach", customer_id=no_show.customer_id)
+                         if o["status"] in ("sent", "delivered", "read")]
+        day.at(12, 5)
+        if calls:
+            day.sandbox("POST", f"/_sandbox/calls/{calls[-1]['sid']}/answer", {"digits": "3"})
+            day.settle()
+            day.tell("The customer answers the confirmation call and presses 3 to cancel: the slot is freed early")
+        elif confirmations:
+            day.customer_says(phone, "cancel")
+            day.tell("The customer replies 'cancel' to the confirmation request: the slot is freed early")
+
+    day.at(12, 40)
+    day.tick("schedule_cleanup")
+    day.tell("Cleanup: unanswered approvals and offers expire; nothing is sent late")
+
+    day.at(21, 0)
+    day.tick("schedule_daily_analytics")
+    day.tell("End of day: analytics")
+
+
+def summary(day: Day, started: float) -> None:
+    ds = day.dataset
+    docs = day.docs
+    gaps = docs("gaps")
+    today = ds.day.isoformat()
+    gaps_today = [g for g in gaps if g["date"] == today]
+    analytics = day.client.document(f"salons/{SALON_ID}/analytics_daily/{today}").get().to_dict() or {}
+    messages = day.sandbox("GET", "/_sandbox/messages")["messages"]
+    calls = day.sandbox("GET", "/_sandbox/calls")["calls"]
+    approvals = Counter(a["status"] for a in docs("approvals"))
+    stats = day.firestore_stats()
+    no_show_decisions = [d for d in docs("autonomous_decisions") if d["agent_name"] == "no_show_prevention_agent"]
+    at_risk_bookings = {d.get("context", {}).get("trigger_id") for d in no_show_decisions
+                        if d.get("action_details", {}).get("proposal", {}).get("action")
+                        in ("request_confirmation", "voice_confirmation_call")}
+    bookings = {b["id"]: b for b in docs("bookings")}
+    averted = sum(1 for bid in at_risk_bookings if bid in bookings
+                  and bookings[bid]["status"] in ("confirmed", "cancelled", "completed"))
+    revenue = analytics.get("revenue", {})
+    rows = [
+        ("Gaps found today / filled", f"{len(gaps_today)} / {sum(g['status'] == 'filled' for g in gaps_today)}"),
+        ("Gaps found (all days looked at)", str(len(gaps))),
+        ("WhatsApp messages sent (sandbox)", str(len(messages))),
+        ("Confirmation calls placed", str(len(calls))),
+        ("Approvals: approved / rejected / expired / pending",
+         " / ".join(str(approvals.get(s, 0)) for s in ("approved", "rejected", "expired", "pending"))),
+        ("Likely no-shows confirmed or released early", f"{averted} of {len(at_risk_bookings)}"),
+        ("Revenue recovered, attributed (INR)", str(revenue.get("attributed", 0))),
+        ("Revenue lift net of holdout (INR)", str(revenue.get("lift_net_of_holdout", 0))),
+        ("Firestore documents read / written / deleted",
+         f"{stats['documentsRead']} / {stats['documentsWritten']} / {stats['documentsDeleted']}"),
+        ("Wall time", f"{time.monotonic() - started:.0f} s"),
+    ]
+    print("\n" + "=" * 78)
+    print(f" {ds.salon.name} — {ds.day:%A %d %B %Y}, summary")
+    print("=" * 78)
+    for label, value in rows:
+        print(f" {label:<52} {value:>24}")
+    reasons = day.narrator.suppressed_reasons()
+    if reasons:
+        print("\n Messages held back, and why:")
+        for reason, count in reasons.most_common():
+            print(f"   {count:>4}  {reason}")
+    print("=" * 78)
+
+
+def main() -> int:
+    started = time.monotonic()
+    day_date = demo_day(datetime.now(KOLKATA).date())
+    dataset = build_salon(7, salon_id=SALON_ID, day=day_date,
+                          whatsapp_sender=SANDBOX_WHATSAPP_FROM.removeprefix("whatsapp:"))
+    with tempfile.TemporaryDirectory(prefix="salonflow-demo-") as tmp:
+        clock_file = Path(tmp) / "clock"
+        clock_file.write_text(dataset.as_of.isoformat())
+        print("Starting the local cloud (Firestore, Pub/Sub, Cloud Tasks, Twilio sandbox, functions)...")
+        counts: dict[str, int] = {}
+
+        def seed(client: Any) -> None:
+            counts.update(write_salon(client, dataset))
+            client.document(f"salons/{SALON_ID}").update({"autonomy.gap_fill": "full_auto"})
+
+        with salon_cloud(extra_env={"SALONFLOW_CLOCK_FILE": str(clock_file)}, seed=seed) as cloud:
+            from google.cloud import firestore
+
+            client = firestore.Client(project=cloud.env["GOOGLE_CLOUD_PROJECT"])
+            print(f"Seeded {dataset.salon.name}: {counts['staff']} stylists, {counts['services']} services, "
+                  f"{counts['customers']} customers, {counts['bookings']} bookings "
+                  f"({len(dataset.bookings_on(day_date))} today), {counts['waitlist']} on the waitlist.")
+            day = Day(cloud, clock_file, dataset, client)
+            play(day)
+            summary(day, started)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
