@@ -19,7 +19,6 @@ from typing import Any
 
 import pytest
 import yaml
-
 from localcloud.testing import free_port, stop_process_group
 
 ROOT = Path(__file__).resolve().parents[2]
