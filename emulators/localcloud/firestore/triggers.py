@@ -94,6 +94,7 @@ class TriggerDispatcher:
     def __init__(self, store: Store) -> None:
         self._triggers: dict[tuple[str, str], Trigger] = {}
         self._lock = threading.Lock()
+        self._store = store
         self._outbox: queue.Queue[Delivery | None] = queue.Queue()
         self._workers = [
             threading.Thread(target=self._deliver_forever, name=f"trigger-{i}", daemon=True)
@@ -162,6 +163,8 @@ class TriggerDispatcher:
 
     def _deliver_forever(self) -> None:
         while (delivery := self._outbox.get()) is not None:
+            # A function must never see a change that a crash could still take back.
+            self._store.await_durable()
             attempts = MAX_ATTEMPTS_WITH_RETRY if delivery.trigger.retry else 1
             backoff = FIRST_BACKOFF_S
             for attempt in range(1, attempts + 1):
