@@ -7,24 +7,17 @@ import urllib.request
 from collections.abc import Iterator
 
 import pytest
-from localcloud.testing import RunningServer, run_server
+from localcloud.testing import RunningServer, environment, run_server
 
 PROJECT_ID = "demo-salonflow"
 
 
 @pytest.fixture(scope="session")
 def firestore_emulator() -> Iterator[RunningServer]:
-    with run_server("firestore", ["--project", PROJECT_ID]) as server:
-        previous = os.environ.get("FIRESTORE_EMULATOR_HOST")
-        os.environ["FIRESTORE_EMULATOR_HOST"] = server.address
-        os.environ.setdefault("GOOGLE_CLOUD_PROJECT", PROJECT_ID)
-        try:
-            yield server
-        finally:
-            if previous is None:
-                os.environ.pop("FIRESTORE_EMULATOR_HOST", None)
-            else:
-                os.environ["FIRESTORE_EMULATOR_HOST"] = previous
+    os.environ.setdefault("GOOGLE_CLOUD_PROJECT", PROJECT_ID)
+    with run_server("firestore", ["--project", PROJECT_ID]) as server, \
+            environment("FIRESTORE_EMULATOR_HOST", server.address):
+        yield server
 
 
 def clear_firestore(server: RunningServer, database: str = "(default)") -> None:
@@ -51,16 +44,9 @@ def firestore_client(firestore_emulator: RunningServer) -> Iterator[object]:
 
 @pytest.fixture(scope="session")
 def pubsub_emulator() -> Iterator[RunningServer]:
-    with run_server("pubsub", ["--project", PROJECT_ID]) as server:
-        previous = os.environ.get("PUBSUB_EMULATOR_HOST")
-        os.environ["PUBSUB_EMULATOR_HOST"] = server.address
-        try:
-            yield server
-        finally:
-            if previous is None:
-                os.environ.pop("PUBSUB_EMULATOR_HOST", None)
-            else:
-                os.environ["PUBSUB_EMULATOR_HOST"] = previous
+    with run_server("pubsub", ["--project", PROJECT_ID]) as server, \
+            environment("PUBSUB_EMULATOR_HOST", server.address):
+        yield server
 
 
 @pytest.fixture(scope="session")

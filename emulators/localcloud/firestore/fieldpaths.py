@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from localcloud.firestore import protos
+from localcloud.firestore.values import get_field_by_segments
 
 
 class FieldPathError(ValueError):
@@ -56,18 +57,7 @@ def parse(path: str) -> tuple[str, ...]:
 
 def get(fields: Any, segments: tuple[str, ...]) -> Any | None:
     """The value at ``segments`` inside a protobuf ``map<string, Value>``, or None."""
-    current = fields
-    last = len(segments) - 1
-    for index, segment in enumerate(segments):
-        if segment not in current:
-            return None
-        value = current[segment]
-        if index == last:
-            return value
-        if value.WhichOneof("value_type") != "map_value":
-            return None
-        current = value.map_value.fields
-    return None
+    return get_field_by_segments(fields, segments)
 
 
 def set_value(fields: Any, segments: tuple[str, ...], value: Any) -> None:

@@ -2,27 +2,19 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
 from google.cloud import pubsub_v1
-from localcloud.testing import RunningServer, run_server
+from localcloud.testing import RunningServer, environment, run_server
 from ps_support import PROJECT
 
 
 @pytest.fixture(scope="module")
 def pubsub_emulator() -> Iterator[RunningServer]:
-    with run_server("pubsub", ["--project", PROJECT]) as server:
-        previous = os.environ.get("PUBSUB_EMULATOR_HOST")
-        os.environ["PUBSUB_EMULATOR_HOST"] = server.address
-        try:
-            yield server
-        finally:
-            if previous is None:
-                os.environ.pop("PUBSUB_EMULATOR_HOST", None)
-            else:
-                os.environ["PUBSUB_EMULATOR_HOST"] = previous
+    # A fresh emulator per module (not the session's): these tests count messages and subscriptions.
+    with run_server("pubsub", ["--project", PROJECT]) as server, environment("PUBSUB_EMULATOR_HOST", server.address):
+        yield server
 
 
 @pytest.fixture(scope="module")
