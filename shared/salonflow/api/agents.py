@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from salonflow.adapters.firestore.governance_breaker import BreakerStore
@@ -23,6 +24,13 @@ def _known(name: str) -> str:
     return name
 
 
+def all_agent_states(salon: Salon, now: datetime) -> list[AgentState]:
+    """Every agent of the salon, in the spec's order; one never run yet shows its initial state."""
+    stored = salon.repos.agent_states.get_many(AGENT_NAMES)
+    today = now.astimezone(salon.timezone()).date()
+    return [stored.get(name) or AgentState.initial(salon.id, name, now, today) for name in AGENT_NAMES]
+
+
 def routes(deps: ApiDeps) -> list[Route]:
     def state_or_initial(salon: Salon, name: str, transaction: Any = None) -> AgentState:
         stored = salon.repos.agent_states.get(name, transaction=transaction)
@@ -32,9 +40,7 @@ def routes(deps: ApiDeps) -> list[Route]:
         return AgentState.initial(salon.id, name, now, now.astimezone(salon.timezone()).date())
 
     def list_agents(ctx: RouteContext) -> ApiResponse:
-        salon = Salon(deps, ctx)
-        stored = salon.repos.agent_states.get_many(AGENT_NAMES)
-        items = [(stored.get(name) or state_or_initial(salon, name)).model_dump(mode="json") for name in AGENT_NAMES]
+        items = [state.model_dump(mode="json") for state in all_agent_states(Salon(deps, ctx), deps.clock())]
         return ApiResponse(200, {"items": items, "next_page_token": None})
 
     def get_agent(ctx: RouteContext) -> ApiResponse:

@@ -6,7 +6,7 @@ import logging
 from functools import cache
 from typing import Any
 
-from salonflow.api import agents, approvals, decisions, gaps, outreach
+from salonflow.api import agents, analytics, approvals, decisions, gaps, outreach
 from salonflow.api.auth import TokenVerifier, authenticate, authorize
 from salonflow.api.context import ApiDeps
 from salonflow.api.http import ApiError, ApiRequest, ApiResponse, RouteContext, Router
@@ -20,7 +20,7 @@ API_VERSION = "1.0.0"
 
 def build_router(deps: ApiDeps) -> Router:
     router = Router()
-    for module in (decisions, agents, approvals, gaps, outreach):
+    for module in (decisions, agents, approvals, gaps, outreach, analytics):
         for route in module.routes(deps):
             router.add(route)
     return router

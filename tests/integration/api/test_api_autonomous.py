@@ -172,3 +172,33 @@ def test_the_openapi_document_lists_every_route_of_the_router(api) -> None:
     assert ("POST", "/autonomous/approvals/{id}/action") in operations
     assert ("GET", "/autonomous/gaps/stats/daily") in operations
     assert len(operations) >= 20
+
+
+def test_revenue_impact_reports_attributed_and_lift_side_by_side_over_a_range(api, firestore_client) -> None:
+    for day, attributed, lift in (("2026-11-23", 2400, 1500.0), ("2026-11-24", 800, -100.0)):
+        firestore_client.document(f"salons/salon_a/analytics_daily/{day}").set({"date": day, "revenue": {
+            "attributed": attributed, "lift_net_of_holdout": lift,
+            "by_agent": {"gap_fill_agent": {"attributed_revenue": attributed, "lift_revenue": lift}}}})
+    firestore_client.document("salons/salon_b/analytics_daily/2026-11-23").set(
+        {"date": "2026-11-23", "revenue": {"attributed": 99999, "lift_net_of_holdout": 99999}})
+    response = api("GET", "/autonomous/analytics/revenue-impact", token=STAFF,
+                   query={"salon_id": "salon_a", "from": "2026-11-20", "to": "2026-11-25"})
+    assert response.status == 200, response.body
+    assert (response.body["attributed"], response.body["lift_net_of_holdout"]) == (3200, 1400.0)
+    assert response.body["by_agent"]["gap_fill_agent"] == {"attributed": 3200.0, "lift": 1400.0}
+    assert [d["date"] for d in response.body["days"]] == ["2026-11-23", "2026-11-24"]
+    too_long = api("GET", "/autonomous/analytics/revenue-impact", token=STAFF,
+                   query={"salon_id": "salon_a", "from": "2026-01-01", "to": "2026-11-25"})
+    assert too_long.status == 400
+
+
+def test_the_dashboard_shows_the_days_figures_live_events_and_every_agent(api, firestore_client) -> None:
+    firestore_client.document("salons/salon_a/analytics_daily/2026-11-25").set(
+        {"date": "2026-11-25", "gaps": {"total": 4, "filled": 1}, "revenue": {"attributed": 500}})
+    firestore_client.document("salons/salon_a/event_counters/2026-11-25").set({"events": {"GAP_FILLED": 1}})
+    response = api("GET", "/autonomous/analytics/dashboard", token=STAFF, query={"salon_id": "salon_a"})
+    assert response.status == 200, response.body
+    assert response.body["date"] == "2026-11-25"  # NOW is 10:30 in Kolkata on the 25th
+    assert response.body["gaps"] == {"total": 4, "filled": 1}
+    assert response.body["live_events"] == {"GAP_FILLED": 1}
+    assert len(response.body["agents"]) == 7
