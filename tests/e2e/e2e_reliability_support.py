@@ -1,0 +1,150 @@
+"""Helpers for the reliability e2e tests: waiting until the local cloud is idle, calling the internal
+task endpoint as Cloud Tasks does, reading Firestore counters, and a stack that survives a restart."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from e2e_support import SALON_ID, Stack
+from google.cloud import firestore
+from localcloud.stack import SANDBOX_WHATSAPP_FROM
+from localcloud.tasks.client import emulator_client
+from localcloud.tasks.oidc import unsigned_id_token
+from salonflow_demo.cloud import salon_cloud
+from salonflow_demo.seed import SalonDataset, build_salon, write_salon
+
+QUEUES = ("autonomous-agents", "notifications", "analytics", "cleanup")
+EXECUTE_PATH = "/internal/tasks/execute"
+
+
+def http_json(method: str, url: str, body: Any = None, headers: dict[str, str] | None = None,
+              raw: bytes | None = None) -> tuple[int, Any]:
+    data = raw if raw is not None else (None if body is None else json.dumps(body).encode())
+    request = urllib.request.Request(url, data=data, method=method,
+                                     headers={"content-type": "application/json", **(headers or {})})
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        payload = error.read()
+        try:
+            return error.code, json.loads(payload or b"null")
+        except ValueError:
+            return error.code, payload.decode(errors="replace")
+
+
+def due_tasks(stack: Stack, horizon_s: float = 330.0) -> int:
+    """Tasks in any queue due within ``horizon_s`` of the wall clock (retries come back within that)."""
+    tasks = emulator_client(stack.cloud.env["CLOUD_TASKS_EMULATOR_HOST"])
+    parent = f"projects/{stack.cloud.env['GOOGLE_CLOUD_PROJECT']}/locations/asia-south1/queues/"
+    horizon = time.time() + horizon_s
+    return sum(1 for queue in QUEUES for task in tasks.list_tasks(parent=parent + queue)
+               if task.schedule_time.timestamp() <= horizon)
+
+
+def settle(stack: Stack, timeout_s: float = 60.0) -> None:
+    """Wait until the functions are idle and no Cloud Task is due (as ``make demo``'s ``Day.settle``).
+
+    A task being dispatched is no longer listed, so the functions host's in-flight count is asked too,
+    and the quiet has to last a few rounds for a trigger or webhook still on its way.
+    """
+    deadline = time.monotonic() + timeout_s
+    quiet_rounds = 0
+    while time.monotonic() < deadline:
+        busy = http_json("GET", f"{stack.cloud.url('functions')}/_localcloud/inflight")[1]["inflight"]
+        quiet_rounds = quiet_rounds + 1 if busy == 0 and due_tasks(stack) == 0 else 0
+        if quiet_rounds >= 3:
+            return
+        time.sleep(0.2)
+    raise AssertionError("the local cloud did not settle")
+
+
+def execute_url(stack: Stack) -> str:
+    return stack.cloud.function_url("internal") + EXECUTE_PATH
+
+
+def task_token(stack: Stack, audience: str) -> str:
+    """The OIDC token the Cloud Tasks emulator attaches for our tasks service account (unsigned, local mode)."""
+    return unsigned_id_token(audience=audience, email=stack.cloud.env["TASKS_SERVICE_ACCOUNT"], now=datetime.now(UTC))
+
+
+def deliver_task(stack: Stack, payload: dict[str, Any], task_name: str, *, authorized: bool = True,
+                 retry_count: int = 0) -> tuple[int, Any]:
+    """POST a task to the internal endpoint with the headers Cloud Tasks sends."""
+    url = execute_url(stack)
+    headers = {"X-CloudTasks-TaskName": task_name, "X-CloudTasks-QueueName": "autonomous-agents",
+               "X-CloudTasks-TaskRetryCount": str(retry_count)}
+    if authorized:
+        headers["Authorization"] = f"Bearer {task_token(stack, url)}"
+    return http_json("POST", url, payload, headers)
+
+
+def firestore_stats(stack: Stack) -> dict[str, int]:
+    project = stack.cloud.env["GOOGLE_CLOUD_PROJECT"]
+    return dict(http_json("GET", f"{stack.cloud.url('firestore')}/emulator/v1/projects/{project}"
+                                 f"/databases/(default):stats")[1])
+
+
+def docs(stack: Stack, collection: str, **equals: Any) -> list[dict[str, Any]]:
+    query: Any = stack.client.collection("salons", SALON_ID, collection)
+    for field, value in equals.items():
+        query = query.where(filter=firestore.FieldFilter(field, "==", value))
+    return [snap.to_dict() or {} for snap in query.stream()]
+
+
+def idempotency_records(stack: Stack, key_part: str) -> list[dict[str, Any]]:
+    return [r for r in docs(stack, "idempotency_keys") if key_part in str(r.get("key", ""))]
+
+
+def sent_offers(stack: Stack, **equals: Any) -> list[dict[str, Any]]:
+    return [o for o in docs(stack, "outreach", **equals) if (o.get("delivery") or {}).get("message_id")]
+
+
+def cancel_booking(stack: Stack, booking_id: str, now: datetime, late: bool) -> None:
+    stack.client.document(f"salons/{SALON_ID}/bookings/{booking_id}").update(
+        {"status": "cancelled", "cancelled_at": now, "late_cancellation": late, "updated_at": now})
+
+
+@contextlib.contextmanager
+def persistent_stack(data_dir: Path, clock_file: Path, dataset: SalonDataset, *,
+                     seed: bool) -> Iterator[Stack]:
+    """The local cloud on a data directory: seeded only on the first start, reopened as it was after that."""
+    def write(client: firestore.Client) -> None:
+        if seed:
+            write_salon(client, dataset)
+            client.document(f"salons/{SALON_ID}").update({"autonomy.gap_fill": "full_auto", "holdout_share": 0.0})
+
+    with salon_cloud(data_dir=data_dir, extra_env={"SALONFLOW_CLOCK_FILE": str(clock_file)}, seed=write) as cloud:
+        client = firestore.Client(project=cloud.env["GOOGLE_CLOUD_PROJECT"])
+        yield Stack(cloud, clock_file, client, dataset, events_subscription="")
+
+
+def restart_dataset(day: date, clock_file: Path) -> SalonDataset:
+    dataset = build_salon(11, salon_id=SALON_ID, day=day, staff=2, customers=60, history_days=60,
+                          whatsapp_sender=SANDBOX_WHATSAPP_FROM.removeprefix("whatsapp:"))
+    clock_file.write_text((dataset.as_of + timedelta(hours=9)).isoformat())
+    return dataset
+
+
+def queue_path(stack: Stack, queue: str) -> str:
+    return f"projects/{stack.cloud.env['GOOGLE_CLOUD_PROJECT']}/locations/asia-south1/queues/{queue}"
+
+
+def queued_tasks(stack: Stack, queue: str = "autonomous-agents") -> list[tuple[Any, dict[str, Any]]]:
+    """(task, JSON payload) of every task waiting in ``queue``, with its body."""
+    tasks = emulator_client(stack.cloud.env["CLOUD_TASKS_EMULATOR_HOST"])
+    listed = tasks.list_tasks(request={"parent": queue_path(stack, queue), "response_view": "FULL"})
+    return [(task, json.loads(task.http_request.body or b"{}")) for task in listed]
+
+
+def run_task_now(stack: Stack, name: str) -> None:
+    """Cloud Tasks' RunTask: dispatch a scheduled task now, as it would be dispatched at its time."""
+    emulator_client(stack.cloud.env["CLOUD_TASKS_EMULATOR_HOST"]).run_task(name=name)
