@@ -71,19 +71,21 @@ def execute_url(stack: Stack) -> str:
     return stack.cloud.function_url("internal") + EXECUTE_PATH
 
 
-def task_token(stack: Stack, audience: str) -> str:
-    """The OIDC token the Cloud Tasks emulator attaches for our tasks service account (unsigned, local mode)."""
-    return unsigned_id_token(audience=audience, email=stack.cloud.env["TASKS_SERVICE_ACCOUNT"], now=datetime.now(UTC))
+def task_token(stack: Stack, audience: str, email: str | None = None) -> str:
+    """The OIDC token the Cloud Tasks emulator attaches (unsigned, local mode), by default for our tasks
+    service account."""
+    return unsigned_id_token(audience=audience, email=email or stack.cloud.env["TASKS_SERVICE_ACCOUNT"],
+                             now=datetime.now(UTC))
 
 
 def deliver_task(stack: Stack, payload: dict[str, Any], task_name: str, *, authorized: bool = True,
-                 retry_count: int = 0) -> tuple[int, Any]:
+                 retry_count: int = 0, email: str | None = None) -> tuple[int, Any]:
     """POST a task to the internal endpoint with the headers Cloud Tasks sends."""
     url = execute_url(stack)
     headers = {"X-CloudTasks-TaskName": task_name, "X-CloudTasks-QueueName": "autonomous-agents",
                "X-CloudTasks-TaskRetryCount": str(retry_count)}
     if authorized:
-        headers["Authorization"] = f"Bearer {task_token(stack, url)}"
+        headers["Authorization"] = f"Bearer {task_token(stack, url, email)}"
     return http_json("POST", url, payload, headers)
 
 

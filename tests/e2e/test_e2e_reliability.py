@@ -25,7 +25,6 @@ from e2e_reliability_support import (
     settle,
 )
 from e2e_support import SALON_ID, Stack, eventually, start_stack
-from localcloud.tasks.client import emulator_client
 from salonflow.adapters.cloud_tasks import task_id_for
 from salonflow.entrypoints.scheduling import run_key
 from salonflow_demo.seed_picks import booking_to_cancel
@@ -152,7 +151,9 @@ def test_a_cloud_task_delivered_twice_runs_once_and_the_second_answer_is_the_sto
 
     status, refused = deliver_task(stack, payload, "e2e-no-token", authorized=False)
     assert status == 403 and "bearer" in refused["error"]
-    assert idempotency_records(stack, "e2e-no-token") == []
+    status, refused = deliver_task(stack, payload, "e2e-other-account", email="someone@example.com")
+    assert status == 403 and "service account" in refused["error"]
+    assert idempotency_records(stack, "e2e-no-token") == idempotency_records(stack, "e2e-other-account") == []
 
 
 def test_a_duplicated_scheduler_tick_enqueues_nothing_new_and_the_agent_runs_once(stack: Stack) -> None:
@@ -178,9 +179,7 @@ def test_a_duplicated_scheduler_tick_enqueues_nothing_new_and_the_agent_runs_onc
     settle(stack)
     assert idempotency_records(stack, task_id) == runs
     assert agent_state(stack).update_time == due_state.update_time  # the agent did not run again
-    tasks = emulator_client(stack.cloud.env["CLOUD_TASKS_EMULATOR_HOST"])
-    queue = f"projects/{stack.cloud.env['GOOGLE_CLOUD_PROJECT']}/locations/asia-south1/queues/autonomous-agents"
-    assert not [t for t in tasks.list_tasks(parent=queue) if t.name.endswith(task_id)]
+    assert not [task for task, _ in queued_tasks(stack) if task.name.endswith(task_id)]
     state.reference.update({"next_scheduled": tick + timedelta(minutes=5)})
 
 
