@@ -618,7 +618,10 @@ class Executor:
             self.ports.tasks.enqueue("autonomous-agents", self.ports.execute_path,
                                      {"kind": "perform_decision", "salon_id": self.salon_id,
                                       "decision_id": decision_id},
-                                     dedupe_key=f"{decision_id}:{until.isoformat()}", schedule_time=until)
+                                     # `now` in the name: a re-deferral from inside the running task
+                                     # must not collide with that task's own (still reserved) name.
+                                     dedupe_key=f"{decision_id}:{until.isoformat()}:{now.isoformat()}",
+                                     schedule_time=until)
         return Execution(decision_id, Result.DEFERRED, deferred.reason, until=until)
 
     def _finish(self, decision_id: str, now: datetime, status: OutcomeStatus, result: str,

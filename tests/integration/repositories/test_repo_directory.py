@@ -30,6 +30,15 @@ def test_the_scheduler_finds_only_active_agents_that_are_due_with_their_salon(fi
         "salon_due", "salon_later"]
 
 
+def test_an_agent_held_by_its_circuit_breaker_stays_scheduled_so_it_can_try_after_the_cooldown(
+    firestore_client: Any,
+) -> None:
+    held = SalonRepositories(firestore_client, "salon_held")
+    held.agent_states.upsert(agent_state("salon_held", status=AgentStatus.CIRCUIT_BREAKER,
+                                         next_scheduled=NOW - timedelta(minutes=1)))
+    assert [d.salon_id for d in due_agents(firestore_client, "gap_fill_agent", NOW)] == ["salon_held"]
+
+
 def test_an_agent_state_filed_under_the_wrong_salon_is_not_scheduled_for_either(firestore_client: Any) -> None:
     misfiled = agent_state("salon_x", next_scheduled=NOW - timedelta(minutes=1)).to_firestore()
     firestore_client.document("salons/salon_y/agent_states/gap_fill_agent").set(misfiled)

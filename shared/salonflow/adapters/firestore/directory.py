@@ -29,14 +29,16 @@ class DueAgent:
 
 
 def due_agents(client: Client, agent_name: str, now: datetime, limit: int | None = None) -> list[DueAgent]:
-    """Active states of `agent_name` whose `next_scheduled` is at or before `now`, across all salons.
+    """Active (or breaker-held) states of `agent_name` due at or before `now`, across all salons.
 
     Reads one document per due salon, so a tick costs in proportion to the salons that are due.
     """
     query = (
         client.collection_group("agent_states")
         .where(filter=FieldFilter("agent_name", "==", agent_name))
-        .where(filter=FieldFilter("status", "==", AgentStatus.ACTIVE.value))
+        # An agent whose breaker opened stays scheduled: governance holds its sends until the cooldown
+        # ends and then lets exactly one trial through, which is how it recovers on its own.
+        .where(filter=FieldFilter("status", "in", [AgentStatus.ACTIVE.value, AgentStatus.CIRCUIT_BREAKER.value]))
         .where(filter=FieldFilter("next_scheduled", "<=", now))
         .order_by("next_scheduled")
     )
