@@ -61,8 +61,9 @@ def _api() -> AutonomousApi:
     from salonflow.api.app import AutonomousApi
     from salonflow.api.auth import firebase_token_verifier
     from salonflow.api.context import ApiDeps
+    from salonflow.entrypoints.task_routes import service_ports
 
-    return AutonomousApi(ApiDeps(firestore=firestore, clock=now), firebase_token_verifier)
+    return AutonomousApi(ApiDeps(firestore=firestore, clock=now, ports=service_ports), firebase_token_verifier)
 
 
 def autonomous_api(req: Request) -> Response:

@@ -3,12 +3,17 @@ functions, governance, the Twilio sandbox and back through a signed WhatsApp rep
 
 from __future__ import annotations
 
+import json
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from e2e_support import SALON_ID, Stack, eventually, start_stack
+from localcloud.auth import emulator_id_token
 from salonflow_demo.seed_picks import booking_to_cancel
 
 DAY = date(2026, 12, 1)  # a Tuesday
@@ -57,3 +62,49 @@ def test_a_cancellation_is_offered_on_whatsapp_and_filled_by_a_yes(stack: Stack)
     published = eventually(lambda: [e for e in stack.events() if e["event_type"] == "GAP_FILLED"],
                            what="GAP_FILLED on salon-events")
     assert published[0]["resource_id"] == gap["id"]
+
+
+def _api(stack: Stack, method: str, path: str, token: str | None, body: Any = None) -> tuple[int, Any]:
+    url = f"{stack.cloud.function_url('autonomous')}{path}"
+    request = urllib.request.Request(url, data=None if body is None else json.dumps(body).encode(), method=method,
+                                     headers={"content-type": "application/json",
+                                              **({"authorization": f"Bearer {token}"} if token else {})})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+def test_a_manager_sends_a_reminder_by_hand_through_the_api_once_however_often_it_is_posted(stack: Stack) -> None:
+    now = stack.dataset.as_of + timedelta(hours=11)
+    stack.set_clock(now)
+    project = stack.cloud.env["GOOGLE_CLOUD_PROJECT"]
+    manager = emulator_id_token("uid_manager", project, {"salon_roles": {SALON_ID: "manager"}})
+    staff = emulator_id_token("uid_staff", project, {"salon_roles": {SALON_ID: "staff"}})
+    booking = booking_to_cancel(stack.dataset, now, min_lead=timedelta(hours=3))
+    assert booking is not None
+    customer = stack.dataset.customers_by_id[booking.customer_id]
+    request = {"request_id": "remind-0001-abcdef", "customer_id": customer.id, "outreach_type": "no_show_prevention",
+               "intent": "appointment_reminder", "booking_id": booking.id, "service_id": booking.service_id,
+               "staff_id": booking.staff_id, "time_slot": booking.start_time.isoformat(), "note": "asked at the desk"}
+    query = f"?salon_id={SALON_ID}"
+
+    assert _api(stack, "POST", "/autonomous/outreach" + query, staff, request)[0] == 403
+    assert _api(stack, "POST", "/autonomous/outreach" + query, None, request)[0] == 401
+    status, created = _api(stack, "POST", "/autonomous/outreach" + query, manager, request)
+    assert status == 201 and created["result"] == "sent", created
+    again_status, again = _api(stack, "POST", "/autonomous/outreach" + query, manager, request)
+    assert again_status == 200 and again["decision_id"] == created["decision_id"]
+    messages = eventually(lambda: stack.messages_to(customer.phone), what="the reminder in the sandbox")
+    assert len([m for m in messages if m["sid"] == created_sid(stack, created["outreach_id"])]) == 1
+    assert len(stack.messages_to(customer.phone)) == len(messages)
+    status, listed = _api(stack, "GET", f"/autonomous/outreach{query}&customer_id={customer.id}", staff)
+    assert status == 200 and created["outreach_id"] in [o["id"] for o in listed["items"]]
+    bad_status, bad = _api(stack, "POST", "/autonomous/outreach" + query, manager, {**request, "message": "hi"})
+    assert bad_status == 422 and bad["error"]["code"] == "validation_failed"
+
+
+def created_sid(stack: Stack, outreach_id: str) -> str:
+    doc = stack.client.document(f"salons/{SALON_ID}/outreach/{outreach_id}").get().to_dict()
+    return str(doc["delivery"]["message_id"])

@@ -20,6 +20,8 @@ DEFAULT_TIMEZONE = "Asia/Kolkata"
 class ApiDeps:
     firestore: Callable[[], Any]
     clock: Callable[[], datetime]
+    # The side-effect ports (Twilio, Pub/Sub, Cloud Tasks) — only the endpoints that act need them.
+    ports: Callable[[], Any] = lambda: None
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@ from salonflow.adapters.firestore.governance_transactions import run_transaction
 from salonflow.api.context import ApiDeps, Salon
 from salonflow.api.http import ApiResponse, Route, RouteContext, not_found, parse_model
 from salonflow.api.listing import ListSpec, collect_filters, list_page
-from salonflow.api.schemas import OutreachStatusPatch
+from salonflow.api.manual import manual_proposal
+from salonflow.api.schemas import OutreachCreate, OutreachStatusPatch
 from salonflow.domain import Outreach
 from salonflow.domain.enums import Channel, OutreachStatus, OutreachType, SalonRole
 from salonflow.governance import audit
@@ -62,6 +63,21 @@ def routes(deps: ApiDeps) -> list[Route]:
         run_transaction(deps.firestore(), change)
         return ApiResponse(200, salon.require(salon.repos.outreach, ref.id, "outreach").model_dump(mode="json"))
 
+    def create(ctx: RouteContext) -> ApiResponse:
+        body = parse_model(OutreachCreate, ctx.request.json())
+        salon = Salon(deps, ctx)
+        if salon.repos.customers.get(body.customer_id) is None:
+            raise not_found("customer")
+        proposal = manual_proposal(body, ctx.uid)
+        from salonflow.services.executor import Executor
+
+        execution = Executor(deps.firestore(), salon.id, deps.ports()).execute_one(
+            proposal, deps.clock(), holdout_eligible=False)
+        status = 201 if execution.result.value in ("sent", "approval_requested", "deferred") else 200
+        return ApiResponse(status, {"decision_id": execution.decision_id, "result": execution.result.value,
+                                    "detail": execution.detail, "outreach_id": execution.outreach_id,
+                                    "deferred_until": execution.until})
+
     def summary(ctx: RouteContext) -> ApiResponse:
         salon = Salon(deps, ctx)
         filters, _ = collect_filters(ctx.request, OUTREACH)
@@ -83,6 +99,8 @@ def routes(deps: ApiDeps) -> list[Route]:
     return [
         Route("GET", "/autonomous/outreach/stats/summary", summary, "Outreach statistics",
               query_params=OUTREACH.query_params),
+        Route("POST", "/autonomous/outreach", create, "Create outreach (through governance)",
+              min_role=SalonRole.MANAGER, request_model=OutreachCreate),
         Route("GET", "/autonomous/outreach", list_outreach, "List outreach",
               response_model=Outreach, list_response=True, query_params=OUTREACH.query_params),
         Route("GET", "/autonomous/outreach/{id}", get_outreach, "Get outreach details", response_model=Outreach),

@@ -7,7 +7,15 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from salonflow.domain.enums import AgentStatus, ApprovalAction, DecisionType, OutcomeStatus, OutreachStatus
+from salonflow.domain.enums import (
+    AgentStatus,
+    ApprovalAction,
+    DecisionType,
+    MessageIntent,
+    OutcomeStatus,
+    OutreachStatus,
+    OutreachType,
+)
 
 
 class Strict(BaseModel):
@@ -71,3 +79,22 @@ class OutreachStatusPatch(Strict):
 
     status: OutreachStatus
     note: str | None = Field(default=None, max_length=500)
+
+
+class OutreachCreate(Strict):
+    """A message a manager asks for by hand. It goes through the same governance as an agent's (consent,
+    quiet hours, per-customer limits, approval for discounts) and is rendered from the salon's template for
+    its intent; free text is not accepted because WhatsApp allows it only inside the 24-hour window."""
+
+    request_id: str = Field(min_length=8, max_length=100, pattern=r"^[A-Za-z0-9_\-]+$",
+                            description="client-chosen; repeating a request with the same id sends nothing twice")
+    customer_id: str = Field(min_length=1, max_length=200)
+    outreach_type: OutreachType
+    intent: MessageIntent
+    booking_id: str | None = None
+    gap_id: str | None = None
+    service_id: str | None = None
+    staff_id: str | None = None
+    time_slot: datetime | None = None
+    discount_percent: int | None = Field(default=None, ge=1, le=100)
+    note: str | None = Field(default=None, max_length=500, description="why: kept on the decision and audit log")

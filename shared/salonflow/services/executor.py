@@ -182,10 +182,13 @@ class Executor:
     def execute(self, proposals: Iterable[Proposal], now: datetime) -> list[Execution]:
         return [self.execute_one(p, now) for p in proposals]
 
-    def execute_one(self, proposal: Proposal, now: datetime) -> Execution:
+    def execute_one(self, proposal: Proposal, now: datetime, *, holdout_eligible: bool = True) -> Execution:
+        """Apply one proposal through governance. A person's own request (``holdout_eligible=False``) is never
+        held out: the holdout measures what agents add, not whether to obey the owner."""
         salon = self.salon
-        if in_holdout(self.salon_id, holdout_agent_key(proposal.agent_name.value, proposal.trigger_type),
-                      proposal.case_key, salon.holdout_share):
+        if holdout_eligible and in_holdout(
+                self.salon_id, holdout_agent_key(proposal.agent_name.value, proposal.trigger_type),
+                proposal.case_key, salon.holdout_share):
             return self._record_holdout(proposal, now)
         decision_id = decision_id_for(self.salon_id, proposal)
         existing = self.repos.decisions.get(decision_id)

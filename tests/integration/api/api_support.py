@@ -2,28 +2,18 @@
 
 from __future__ import annotations
 
-import base64
-import json
-import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from localcloud.auth import emulator_id_token
 
 PROJECT = "demo-salonflow"
 NOW = datetime(2026, 11, 25, 5, 0, tzinfo=UTC)  # 10:30 in Kolkata
 
 
 def id_token(uid: str, salon_roles: dict[str, str] | None, project: str = PROJECT) -> str:
-    """An unsigned ID token, as the Firebase Auth emulator issues; firebase-admin accepts these only in
-    emulator mode (FIREBASE_AUTH_EMULATOR_HOST set)."""
-    def b64(part: dict[str, Any]) -> str:
-        return base64.urlsafe_b64encode(json.dumps(part).encode()).rstrip(b"=").decode()
-
-    now = int(time.time())
-    claims: dict[str, Any] = {"iss": f"https://securetoken.google.com/{project}", "aud": project, "sub": uid,
-                              "iat": now, "exp": now + 3600, "auth_time": now}
-    if salon_roles is not None:
-        claims["salon_roles"] = salon_roles
-    return f"{b64({'alg': 'none', 'typ': 'JWT'})}.{b64(claims)}."
+    """An unsigned ID token as the Firebase Auth emulator issues (accepted only in emulator mode)."""
+    return emulator_id_token(uid, project, {"salon_roles": salon_roles} if salon_roles is not None else None)
 
 
 def gap_doc(salon_id: str, gap_id: str, start: datetime, *, status: str = "open", priority: str = "high",
