@@ -18,6 +18,7 @@ class Narrator:
     seen_decisions: set[str] = field(default_factory=set)
     seen_outreach: dict[str, str] = field(default_factory=dict)
     seen_approvals: dict[str, str] = field(default_factory=dict)
+    held_back: dict[str, str] = field(default_factory=dict)  # decision id -> why governance held it
 
     def clock(self, moment: datetime) -> str:
         return moment.astimezone(self.zone).strftime("%H:%M")
@@ -37,6 +38,7 @@ class Narrator:
             if decision["id"] in self.seen_decisions:
                 continue
             self.seen_decisions.add(decision["id"])
+            self._note_held_back(decision)
             proposal = decision.get("action_details", {}).get("proposal", {})
             who = self.names.get(str(decision.get("context", {}).get("customer_id")), "")
             reason = proposal.get("reason") or decision["action_taken"]
@@ -75,14 +77,20 @@ class Narrator:
                 lines.append(f"  ... and {len(group) - per_kind} more like that")
         return lines
 
+    def _note_held_back(self, decision: dict[str, Any]) -> None:
+        result = str(decision.get("outcome", {}).get("result") or "")
+        if result.startswith("suppressed:"):
+            self.held_back[decision["id"]] = "suppressed: " + result.removeprefix("suppressed:")
+        elif result.startswith("deferred"):
+            # "deferred until <time>: <reason>" or "deferred:<reason>"
+            self.held_back.setdefault(decision["id"], "deferred: " + result.split(": ", 1)[-1].strip())
+
     def suppressed_reasons(self) -> Counter[str]:
-        reasons: Counter[str] = Counter()
+        """Why governance held messages back today (deferred ones may have gone out later)."""
         for decision in self._docs("autonomous_decisions"):
-            result = str(decision.get("outcome", {}).get("result") or "")
-            for prefix in ("suppressed:", "deferred:"):
-                if result.startswith(prefix):
-                    reasons[prefix.rstrip(":") + " " + result.removeprefix(prefix).split(" until")[0]] += 1
+            self._note_held_back(decision)
+        reasons: Counter[str] = Counter(self.held_back.values())
         for outreach in self._docs("outreach"):
             if outreach.get("suppression_reason"):
-                reasons["suppressed " + outreach["suppression_reason"]] += 1
+                reasons["suppressed by Twilio: " + outreach["suppression_reason"]] += 1
         return reasons
