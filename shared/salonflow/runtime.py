@@ -54,6 +54,21 @@ def event_publisher() -> EventPublisher:
     return PubSubEventPublisher.from_env()
 
 
+@functools.cache
+def service_ports() -> Any:
+    """The service layer's side-effect ports: Twilio, Pub/Sub, Cloud Tasks, push, and our public URLs."""
+    from salonflow.adapters.push_offline import push_notifier
+    from salonflow.adapters.twilio_messaging import TwilioConfig, TwilioMessenger
+    from salonflow.adapters.twilio_webhooks import STATUS_PATH, VOICE_PATH, public_webhook_url
+    from salonflow.services.ports import ServicePorts
+
+    base = os.environ["PUBLIC_WEBHOOK_BASE_URL"]
+    return ServicePorts(messages=TwilioMessenger(TwilioConfig.from_env()), events=event_publisher(),
+                        tasks=task_queue(), push=push_notifier(),
+                        status_callback_url=public_webhook_url(base, STATUS_PATH),
+                        voice_url=public_webhook_url(base, VOICE_PATH))
+
+
 # --- HTTP functions -------------------------------------------------------------------------------
 
 @functools.cache
@@ -61,7 +76,6 @@ def _api() -> AutonomousApi:
     from salonflow.api.app import AutonomousApi
     from salonflow.api.auth import firebase_token_verifier
     from salonflow.api.context import ApiDeps
-    from salonflow.entrypoints.task_routes import service_ports
 
     return AutonomousApi(ApiDeps(firestore=firestore, clock=now, ports=service_ports), firebase_token_verifier)
 

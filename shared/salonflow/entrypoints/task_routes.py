@@ -6,7 +6,6 @@ summary that the idempotency record keeps for replays.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -21,16 +20,8 @@ CLEANUP = "/internal/tasks/cleanup"
 
 def service_ports() -> Any:
     from salonflow import runtime
-    from salonflow.adapters.push_offline import push_notifier
-    from salonflow.adapters.twilio_messaging import TwilioConfig, TwilioMessenger
-    from salonflow.adapters.twilio_webhooks import STATUS_PATH, VOICE_PATH, public_webhook_url
-    from salonflow.services.ports import ServicePorts
 
-    base = os.environ["PUBLIC_WEBHOOK_BASE_URL"]
-    return ServicePorts(messages=TwilioMessenger(TwilioConfig.from_env()), events=runtime.event_publisher(),
-                        tasks=runtime.task_queue(), push=push_notifier(),
-                        status_callback_url=public_webhook_url(base, STATUS_PATH),
-                        voice_url=public_webhook_url(base, VOICE_PATH))
+    return runtime.service_ports()
 
 
 def _client() -> Any:
