@@ -6,6 +6,8 @@ from collections import Counter
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from google.api_core.exceptions import AlreadyExists
+
 from salonflow.api.context import ApiDeps, Salon
 from salonflow.api.http import ApiError, ApiResponse, Route, RouteContext, parse_model
 from salonflow.api.listing import ListSpec, list_page
@@ -24,7 +26,7 @@ from salonflow.domain.enums import (
     OutcomeStatus,
     SalonRole,
 )
-from salonflow.domain.ids import new_id
+from salonflow.domain.ids import deterministic_id, new_id
 from salonflow.governance import audit
 from salonflow.governance.autonomy import decide_autonomy
 
@@ -54,7 +56,9 @@ def routes(deps: ApiDeps) -> list[Route]:
         settings = salon.repos.salon.get()
         levels = {k.value: v.value for k, v in settings.autonomy.items()} if settings is not None else {}
         autonomy = decide_autonomy(body.decision_type, levels, body.discount_percent)
-        decision_id = new_id("dec")
+        # With an Idempotency-Key a retried POST names the same document, so it can never record twice.
+        key = ctx.request.header("idempotency-key")
+        decision_id = deterministic_id("dec", salon.id, "api", key) if key else new_id("dec")
         decision = AutonomousDecision(
             id=decision_id,
             salon_id=salon.id,
@@ -79,7 +83,16 @@ def routes(deps: ApiDeps) -> list[Route]:
         salon.audit.append(audit.decision_made(salon.id, ctx.uid, decision_id, body.decision_type.value,
                                                autonomy.level.value, body.action_taken, now, source="api"),
                            transaction=batch)
-        batch.commit()
+        try:
+            batch.commit()
+        except AlreadyExists:
+            stored = salon.require(salon.repos.decisions, decision_id, "decision")
+            same = (stored.agent_name, stored.decision_type, stored.action_taken) == (
+                body.agent_name, body.decision_type, body.action_taken)
+            if not same:
+                raise ApiError(409, "idempotency_key_reused",
+                               "this Idempotency-Key was used for a different decision") from None
+            return ApiResponse(200, stored.model_dump(mode="json"))
         return ApiResponse(201, decision.model_dump(mode="json"))
 
     def patch_outcome(ctx: RouteContext) -> ApiResponse:

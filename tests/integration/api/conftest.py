@@ -22,8 +22,8 @@ def api(firestore_client: Any) -> Iterator[Callable[..., ApiResponse]]:
     app = AutonomousApi(ApiDeps(firestore=lambda: firestore_client, clock=lambda: NOW), firebase_token_verifier)
 
     def call(method: str, path: str, *, token: str | None = None, query: dict[str, str] | None = None,
-             body: Any = None, raw_body: bytes | None = None) -> ApiResponse:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
+             body: Any = None, raw_body: bytes | None = None, headers: dict[str, str] | None = None) -> ApiResponse:
+        headers = {**(headers or {}), **({"Authorization": f"Bearer {token}"} if token else {})}
         payload = raw_body if raw_body is not None else (json.dumps(body).encode() if body is not None else b"")
         return app.handle(ApiRequest(method=method, path=path, headers=headers, body=payload,
                                      query={k: [v] for k, v in (query or {}).items()}))

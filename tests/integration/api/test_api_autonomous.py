@@ -202,3 +202,17 @@ def test_the_dashboard_shows_the_days_figures_live_events_and_every_agent(api, f
     assert response.body["gaps"] == {"total": 4, "filled": 1}
     assert response.body["live_events"] == {"GAP_FILLED": 1}
     assert len(response.body["agents"]) == 7
+
+
+def test_a_decision_posted_again_with_the_same_idempotency_key_is_recorded_once(api, firestore_client) -> None:
+    body = {"agent_name": "owner_manual", "decision_type": "gap_fill", "action_taken": "outreach_initiated"}
+    first = api("POST", "/autonomous/decisions", token=OWNER, query={"salon_id": "salon_a"}, body=body,
+                headers={"Idempotency-Key": "retry-me-1"})
+    again = api("POST", "/autonomous/decisions", token=OWNER, query={"salon_id": "salon_a"}, body=body,
+                headers={"Idempotency-Key": "retry-me-1"})
+    assert (first.status, again.status) == (201, 200)
+    assert first.body["id"] == again.body["id"]
+    assert len(list(firestore_client.collection("salons/salon_a/autonomous_decisions").stream())) == 1
+    other = api("POST", "/autonomous/decisions", token=OWNER, query={"salon_id": "salon_a"},
+                body={**body, "action_taken": "something_else"}, headers={"Idempotency-Key": "retry-me-1"})
+    assert other.status == 409
