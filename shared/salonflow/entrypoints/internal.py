@@ -58,7 +58,7 @@ class InternalTasks:
             handler = self.route(path.rstrip("/"), payload)
         except (ValueError, BadTask) as error:
             return TaskResponse(400, {"error": str(error)})
-        task_name = lowered.get("x-cloudtasks-taskname") or lowered.get("x-cloudscheduler-schedule-time")
+        task_name = lowered.get("x-cloudtasks-taskname")
         if not task_name:
             return TaskResponse(400, {"error": "missing X-CloudTasks-TaskName"})
         store = IdempotencyStore(self.firestore(), payload["salon_id"], self.clock)
