@@ -109,6 +109,7 @@ class Route:
     response_model: type[BaseModel] | None = None
     list_response: bool = False
     query_params: tuple[str, ...] = ()
+    header_params: tuple[str, ...] = ()
     regex: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -29,7 +29,9 @@ def build_openapi(router: Router, *, title: str, version: str) -> dict[str, Any]
         operation: dict[str, Any] = {
             "summary": route.summary,
             "operationId": _operation_id(route.method, route.template),
-            "parameters": _parameters(route.template, route.query_params),
+            "parameters": _parameters(route.template, route.query_params) + [
+                {"name": name, "in": "header", "required": False, "schema": {"type": "string"}}
+                for name in route.header_params],
             "security": [{"firebaseIdToken": []}],
             "x-min-role": route.min_role.value,
             "responses": {
