@@ -773,6 +773,25 @@ def validate_aggregation(query: StructuredAggregationQuery) -> None:
     compile_query(query.structured_query)
 
 
+def _windowed(query: StructuredQuery) -> bool:
+    return (query.HasField("limit") or query.offset > 0) and not query.HasField("find_nearest")
+
+
+def _index_scan_plan(query: StructuredQuery, path: str) -> QueryPlan:
+    """The plan Firestore really runs for SUM/AVG of ``path``: a scan of that field's index.
+
+    Firestore computes these through an index on the aggregated field, so a limit or offset picks
+    documents in that field's order (after any explicit orders), and documents without it never count.
+    """
+    scan = StructuredQueryPb()
+    scan.CopyFrom(query)
+    direction = query.order_by[-1].direction if query.order_by else Direction.ASCENDING
+    order = scan.order_by.add()
+    order.field.field_path = path
+    order.direction = direction
+    return compile_query(scan)
+
+
 def execute_aggregation(
     query: StructuredAggregationQuery, parent: str, candidates: Iterable[Document]
 ) -> dict[str, Value]:
@@ -780,6 +799,7 @@ def execute_aggregation(
     query = _as_pb(query)
     validate_aggregation(query)
     plan = compile_query(query.structured_query)
+    candidates = list(candidates)  # scanned once per windowed SUM/AVG as well
     docs = [doc for doc, _ in _results(plan, parent, candidates)]
     results: dict[str, Value] = {}
     for alias, aggregation in zip(aggregation_aliases(query), query.aggregations, strict=True):
@@ -790,7 +810,12 @@ def execute_aggregation(
                 count = min(count, aggregation.count.up_to.value)
             results[alias] = ValuePb(integer_value=count)
         else:
-            segments = _field_segments(getattr(aggregation, kind).field.field_path)
-            numbers = _numeric_values(docs, segments)
+            path = getattr(aggregation, kind).field.field_path
+            segments = _field_segments(path)
+            scanned = docs
+            if _windowed(query.structured_query):
+                scan = _index_scan_plan(query.structured_query, path)
+                scanned = [doc for doc, _ in _results(scan, parent, candidates)]
+            numbers = _numeric_values(scanned, segments)
             results[alias] = _sum(numbers) if kind == "sum" else _average(numbers)
     return results
