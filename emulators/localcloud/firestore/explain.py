@@ -32,7 +32,8 @@ def _filters(where: Any) -> list[tuple[str, int, bool]]:
     return []
 
 
-def index_properties(query: Any) -> str:
+def index_properties(query: Any, aggregated: tuple[str, ...] = ()) -> str:
+    """``aggregated`` are SUM/AVG fields: Firestore scans their index, ordered after explicit orders."""
     parts: list[str] = []
     seen: set[str] = set()
     leaves = _filters(query.where) if query.HasField("where") else []
@@ -54,6 +55,10 @@ def index_properties(query: Any) -> str:
         if path not in seen and path != "__name__":
             parts.append(f"{path} {direction}")
             seen.add(path)
+    for path in aggregated:
+        if path not in seen and path != "__name__":
+            parts.append(f"{path} {direction}")
+            seen.add(path)
     for path, _op, _unary in leaves:
         if path not in seen and path != "__name__":
             parts.append(f"{path} {direction}")
@@ -67,12 +72,25 @@ def index_properties(query: Any) -> str:
     return "(" + ", ".join(parts) + ")"
 
 
-def fill_plan(metrics: Any, query: Any) -> None:
+def aggregated_fields(aggregation: Any) -> tuple[str, ...]:
+    """The field of every SUM and AVG in a structured aggregation query, in order."""
+    paths: list[str] = []
+    for item in aggregation.aggregations:
+        kind = item.WhichOneof("operator")
+        if kind in ("sum", "avg"):
+            paths.append(getattr(item, kind).field.field_path)
+    return tuple(paths)
+
+
+def fill_plan(metrics: Any, query: Any, aggregated: tuple[str, ...] = ()) -> None:
     sources = query.from_
     group = any(source.all_descendants for source in sources)
     index = metrics.plan_summary.indexes_used.add()
     index.update(
-        {"query_scope": "Collection group" if group else "Collection", "properties": index_properties(query)}
+        {
+            "query_scope": "Collection group" if group else "Collection",
+            "properties": index_properties(query, aggregated),
+        }
     )
 
 

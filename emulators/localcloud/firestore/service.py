@@ -20,7 +20,7 @@ from google.rpc import status_pb2
 from localcloud.firestore import errors, fieldpaths, protos, writes
 from localcloud.firestore import query as query_engine
 from localcloud.firestore.auth import Access, AllowAll, Authorizer, Caller, Method
-from localcloud.firestore.explain import fill_plan, fill_stats
+from localcloud.firestore.explain import aggregated_fields, fill_plan, fill_stats
 from localcloud.firestore.paths import compare_document_names
 from localcloud.firestore.store import (
     DocumentLookup,
@@ -282,7 +282,7 @@ class FirestoreService:
             for alias, value in fields.items():
                 response.result.aggregate_fields[alias].CopyFrom(value)
         if explain is not None:
-            fill_plan(response.explain_metrics, query)
+            fill_plan(response.explain_metrics, query, aggregated_fields(aggregation))
             if explain.analyze:
                 seconds = time.perf_counter() - started
                 fill_stats(response.explain_metrics, results=1, reads=1, scanned=0, seconds=seconds)

@@ -59,3 +59,33 @@ def test_a_limited_count_still_counts_documents_in_name_order_whatever_their_fie
     services = seed(firestore_client, "services", SERVICES)
 
     assert services.limit(10).count().get()[0][0].value == 5
+
+
+def test_explaining_an_average_names_the_averaged_fields_index_before_the_document_name(
+    firestore_client: Client,
+) -> None:
+    from google.cloud.firestore_v1.query_profile import ExplainOptions
+
+    services = seed(firestore_client, "services", SERVICES)
+
+    results = services.avg("price", alias="mean").get(explain_options=ExplainOptions(analyze=False))
+    index = results.get_explain_metrics().plan_summary.indexes_used[0]
+
+    assert index["properties"] == "(price ASC, __name__ ASC)"
+    assert index["query_scope"] == "Collection"
+
+
+def test_explaining_a_count_names_only_the_filtered_field_and_the_document_name(
+    firestore_client: Client,
+) -> None:
+    from google.cloud.firestore_v1.base_query import FieldFilter
+    from google.cloud.firestore_v1.query_profile import ExplainOptions
+
+    services = seed(firestore_client, "services", SERVICES)
+    query = services.where(filter=FieldFilter("price", "==", 300)).count()
+
+    results = query.get(explain_options=ExplainOptions(analyze=True))
+    index = results.get_explain_metrics().plan_summary.indexes_used[0]
+
+    assert index["properties"] == "(price ASC, __name__ ASC)"
+    assert results[0][0].value == 1
