@@ -192,6 +192,9 @@ class FirestoreService:
                 response.found.CopyFrom(_masked(doc, mask))
             fill_timestamp(response.read_time, read_time)
             responses.append(response)
+        # Firestore streams the documents it found before it reports the missing ones (Google's
+        # test_get_all relies on it); each group keeps the request's order.
+        responses.sort(key=lambda response: response.HasField("missing"))
         if new_txn is not None:
             if not responses:
                 responses.append(protos.BatchGetDocumentsResponse())

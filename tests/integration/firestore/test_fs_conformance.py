@@ -89,3 +89,20 @@ def test_explaining_a_count_names_only_the_filtered_field_and_the_document_name(
 
     assert index["properties"] == "(price ASC, __name__ ASC)"
     assert results[0][0].value == 1
+
+
+def test_a_batch_get_returns_the_found_documents_first_then_the_missing_ones_each_in_request_order(
+    firestore_client: Client,
+) -> None:
+    staff = seed(firestore_client, "staff", {"asha": {"chair": 1}, "dev": {"chair": 4}, "bala": {"chair": 2}})
+    wanted = ["dev", "kiran", "asha", "zoya", "bala"]
+
+    snapshots = list(firestore_client.get_all([staff.document(doc_id) for doc_id in wanted]))
+
+    assert [(snapshot.id, snapshot.exists) for snapshot in snapshots] == [
+        ("dev", True),
+        ("asha", True),
+        ("bala", True),
+        ("kiran", False),
+        ("zoya", False),
+    ]
