@@ -176,7 +176,7 @@ class FirestoreService:
 
     def batch_get_documents(self, request: Any, caller: Caller) -> Iterator[Any]:
         database = database_of(request.database)
-        names = list(request.documents)
+        names = list(dict.fromkeys(request.documents))  # Firestore answers once per distinct document
         for name in names:
             validate_document_name(name, database)
         mask = _mask_paths(request)

@@ -106,3 +106,14 @@ def test_a_batch_get_returns_the_found_documents_first_then_the_missing_ones_eac
         ("kiran", False),
         ("zoya", False),
     ]
+
+
+def test_a_batch_get_naming_one_document_twice_answers_for_it_once(firestore_client: Client) -> None:
+    staff = seed(firestore_client, "staff", {"asha": {"chair": 1}})
+    first, again = staff.document("asha"), firestore_client.document("staff", "asha")
+
+    snapshots = list(
+        firestore_client.get_all([first, again, staff.document("nobody"), staff.document("nobody")])
+    )
+
+    assert [(snapshot.id, snapshot.exists) for snapshot in snapshots] == [("asha", True), ("nobody", False)]
