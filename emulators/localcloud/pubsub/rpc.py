@@ -86,6 +86,9 @@ def base_arguments(description: str, default_port: int) -> argparse.ArgumentPars
     return parser
 
 
+MAX_GRPC_MESSAGE_BYTES = 32 * 1024 * 1024
+
+
 def serve(
     *,
     name: str,
@@ -98,7 +101,15 @@ def serve(
 ) -> int:
     """Run a gRPC server until SIGINT/SIGTERM; print one ``ready`` line once it accepts RPCs."""
     # Streaming pulls park one worker each, so the pool is sized for many idle streams.
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix=name))
+    # gRPC's default 4 MiB receive limit is below Pub/Sub's 10 MiB publish limit: a batch of large messages would
+    # fail with RESOURCE_EXHAUSTED (which publishers retry forever) instead of reaching the service's own checks.
+    options = [
+        ("grpc.max_receive_message_length", MAX_GRPC_MESSAGE_BYTES),
+        ("grpc.max_send_message_length", MAX_GRPC_MESSAGE_BYTES),
+    ]
+    server = grpc.server(
+        futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix=name), options=options
+    )
     for handler in handlers:
         server.add_generic_rpc_handlers((handler,))
     bound = server.add_insecure_port(f"{host}:{port}")
