@@ -205,7 +205,10 @@ class TaskQueues:
     def delete_queue(self, name: str) -> None:
         names.validate_queue(name)
         with self._cond:
-            self._queue(name)
+            if name not in self._queues:
+                # Deleting a queue again answers NOT_FOUND, even while its name is still reserved: Google's own
+                # samples (python-docs-samples delete_queue_test) delete twice and expect exactly that.
+                raise names.entity_not_found()
             del self._queues[name]
             until = self._now_s() + self._queue_name_reuse_s
             self._queue_tombstones[name] = until
