@@ -22,7 +22,7 @@ from localcloud.pubsub import config, names
 from localcloud.pubsub.delivery import DeliveryState, Lease, Pending, RetryPolicy
 from localcloud.pubsub.filter import Predicate, compile_filter
 from localcloud.pubsub.journal import Journal, decode_pb, encode_pb
-from localcloud.pubsub.rpc import invalid_argument
+from localcloud.pubsub.rpc import failed_precondition, invalid_argument
 
 MAX_REQUEST_BYTES = 10 * 1024 * 1024
 MAX_ATTRIBUTE_KEY_BYTES = 256
@@ -289,6 +289,18 @@ class Broker:
             page = _page(found, page_size, token)
             return [self._copy(self._subs[n].config) for n in page.items], page.next_token
 
+    def detach_subscription(self, name: str) -> None:
+        """Cut a subscription off its topic, as Google's DetachSubscription: its messages are dropped, nothing
+        new reaches it, and pulling from it fails; the subscription itself stays, marked ``detached``."""
+        with self._cond:
+            record = self._sub(name)
+            record.config.detached = True
+            dropped = [pending.message.message_id for pending in record.delivery.all_pending()]
+            record.delivery.drop(dropped)
+            self._record({"op": "sub", "pb": encode_pb(record.config)})
+            self._acked(name, dropped)
+            self._cond.notify_all()
+
     def delete_subscription(self, name: str) -> None:
         with self._cond:
             self._sub(name)
@@ -303,7 +315,7 @@ class Broker:
         deadline = self.now() + max(0.0, wait_s)
         with self._cond:
             while True:
-                record = self._sub(name)
+                record = self._attached_sub(name)
                 now = self.now()
                 self._expire_locked(now)
                 leases = record.delivery.take(
@@ -349,7 +361,7 @@ class Broker:
                 f"{MIN_STREAM_ACK_DEADLINE_S} and {MAX_STREAM_ACK_DEADLINE_S}."
             )
         with self._cond:
-            self._sub(first.subscription)
+            self._attached_sub(first.subscription)
             stream = Stream(
                 stream_id=f"stream-{next(self._stream_ids)}",
                 subscription=first.subscription,
@@ -429,7 +441,7 @@ class Broker:
                 self._expire_locked(now)
                 found: list[PushDelivery] = []
                 for record in self._subs.values():
-                    if not config.is_push(record.config):
+                    if not config.is_push(record.config) or record.config.detached:
                         continue
                     room = per_subscription - in_flight(record.config.name)
                     if room <= 0:
@@ -474,6 +486,12 @@ class Broker:
         record = self._subs.get(name)
         if record is None:
             raise names.resource_not_found(name)
+        return record
+
+    def _attached_sub(self, name: str) -> SubscriptionRecord:
+        record = self._sub(name)
+        if record.config.detached:
+            raise failed_precondition(f"Subscription has been detached from its topic: {name}")
         return record
 
     @staticmethod

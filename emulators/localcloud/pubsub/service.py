@@ -67,6 +67,10 @@ class PubSubService:
         ids = self.broker.publish(request.topic, request.messages)
         return _pb(ps.PublishResponse)(message_ids=ids)
 
+    def detach_subscription(self, request: Any, _context: grpc.ServicerContext) -> Any:
+        self.broker.detach_subscription(request.subscription)
+        return _pb(ps.DetachSubscriptionResponse)()
+
     # ------------------------------------------------------------------ Subscriber
     def create_subscription(self, request: Any, _context: grpc.ServicerContext) -> Any:
         return self.broker.create_subscription(request)
@@ -173,6 +177,11 @@ class PubSubService:
             ),
             "DeleteTopic": unary(self.delete_topic, _pb(ps.DeleteTopicRequest), EMPTY),
             "Publish": unary(self.publish, _pb(ps.PublishRequest), _pb(ps.PublishResponse)),
+            "DetachSubscription": unary(
+                self.detach_subscription,
+                _pb(ps.DetachSubscriptionRequest),
+                _pb(ps.DetachSubscriptionResponse),
+            ),
         }
         subscriber = {
             "CreateSubscription": unary(self.create_subscription, _pb(ps.Subscription), _pb(ps.Subscription)),
