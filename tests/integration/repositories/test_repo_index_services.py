@@ -30,8 +30,6 @@ import pytest
 from google.cloud.firestore_v1.services.firestore.client import FirestoreClient
 from google.cloud.firestore_v1.types import RunAggregationQueryRequest, RunQueryRequest, StructuredQuery
 from localcloud.firestore.explain import index_properties
-from salonflow.adapters.firestore.governance_audit import AuditLogWriter
-from salonflow.adapters.firestore.governance_outreach import OutreachStatusStore
 from salonflow.adapters.firestore.repositories import SalonRepositories
 from salonflow.adapters.twilio_webhooks import INCOMING_PATH, public_webhook_url, sign
 from salonflow.agents.proposals import AgentName
@@ -230,9 +228,6 @@ def run_representative_flow(client: Any) -> dict[str, int]:
             replied += 1
     fan_out(client, AcceptingQueue(), AgentName.GAP_FILL.value, morning + timedelta(hours=2))
     post_incoming_webhook(client, "+919876500000", morning + timedelta(hours=2), ports)
-    # Adapter queries no entry point uses yet, run directly so their indexes are checked too.
-    AuditLogWriter(client, SALON).recent()
-    OutreachStatusStore(client, SALON).find_id_by_message_sid("SM" + "0" * 32)
     api_calls = call_every_api_read(client, morning + timedelta(hours=2))
     ScoreService(client, SALON).sweep(morning + timedelta(days=1))
     return {"gaps": len(gaps), "executions": executions, "offers": len(offers), "replies": replied,

@@ -38,7 +38,3 @@ class AuditLogWriter:
             ref.create(entry.to_firestore())
         return entry.id
 
-    def recent(self, limit: int = 50) -> list[dict[str, Any]]:
-        """Newest first (reads ``limit`` documents)."""
-        query = self._collection.order_by("created_at", direction=firestore.Query.DESCENDING).limit(limit)
-        return [snap.to_dict() or {} for snap in query.stream()]

@@ -14,7 +14,6 @@ from datetime import datetime
 from typing import Any
 
 from google.cloud import firestore
-from google.cloud.firestore_v1.base_query import FieldFilter
 
 from salonflow.adapters.firestore.governance_transactions import run_transaction
 from salonflow.governance.outreach_lifecycle import (
@@ -50,12 +49,6 @@ class OutreachStatusStore:
     def __init__(self, client: firestore.Client, salon_id: str) -> None:
         self._client = client
         self._collection = client.collection("salons", salon_id, OUTREACH)
-
-    def find_id_by_message_sid(self, sid: str) -> str | None:
-        query = self._collection.where(filter=FieldFilter("delivery.message_id", "==", sid)).limit(1)
-        for snap in query.stream():
-            return str(snap.id)
-        return None
 
     def apply_callback(
         self, outreach_id: str, twilio_status: str, at: datetime, error_code: str | int | None = None
