@@ -13,6 +13,9 @@ SERVICES = {
     "tasks": "localcloud.tasks.server",
     "twilio": "localcloud.twilio.server",
     "functions": "localcloud.functions.server",
+    "auth": "localcloud.auth_server",
+    "firestore-web": "localcloud.firestore_web",
+    "hosting": "localcloud.hosting",
     "up": "localcloud.up",
 }
 
