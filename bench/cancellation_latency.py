@@ -43,7 +43,9 @@ def main() -> None:
 
     def seed(client: Any) -> None:
         write_salon(client, dataset)
-        client.document(f"salons/{SALON_ID}").update({"autonomy.gap_fill": "full_auto", "holdout_share": 0.0})
+        client.document(f"salons/{SALON_ID}").update({"autonomy.gap_fill": "full_auto", "holdout_share": 0.0,
+                                                     "rate_limits.hourly_actions": 1000,
+                                                     "rate_limits.daily_actions": 5000})
         client.document(f"salons/{SALON_ID}/agent_states/gap_fill_agent").update(
             {"config.max_hourly_actions": 1000, "config.max_daily_actions": 5000})
 
