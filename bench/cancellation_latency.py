@@ -16,12 +16,13 @@ import statistics
 import tempfile
 import time
 import urllib.request
-from datetime import date, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from localcloud.stack import SANDBOX_WHATSAPP_FROM
 from salonflow_demo.cloud import salon_cloud
+from salonflow_demo.run import KOLKATA, demo_day
 from salonflow_demo.seed import build_salon, write_salon
 from salonflow_demo.seed_picks import booking_to_cancel
 
@@ -37,12 +38,14 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cancellations", type=int, default=50)
     args = parser.parse_args()
-    dataset = build_salon(3, salon_id=SALON_ID, day=date(2026, 12, 1), staff=10, customers=1200,
+    dataset = build_salon(3, salon_id=SALON_ID, day=demo_day(datetime.now(KOLKATA).date()), staff=10, customers=1200,
                           bookings_per_day=150, whatsapp_sender=SANDBOX_WHATSAPP_FROM.removeprefix("whatsapp:"))
 
     def seed(client: Any) -> None:
         write_salon(client, dataset)
-        client.document(f"salons/{SALON_ID}").update({"autonomy.gap_fill": "full_auto", "holdout_share": 0.0})
+        client.document(f"salons/{SALON_ID}").update({"autonomy.gap_fill": "full_auto", "holdout_share": 0.0,
+                                                     "rate_limits.hourly_actions": 1000,
+                                                     "rate_limits.daily_actions": 5000})
         client.document(f"salons/{SALON_ID}/agent_states/gap_fill_agent").update(
             {"config.max_hourly_actions": 1000, "config.max_daily_actions": 5000})
 

@@ -15,10 +15,18 @@ from urllib.parse import urlencode
 from google.cloud import firestore, pubsub_v1
 from localcloud.stack import SANDBOX_WHATSAPP_FROM, LocalCloud
 from salonflow_demo.cloud import salon_cloud
+from salonflow_demo.run import KOLKATA, demo_day
 from salonflow_demo.seed import SalonDataset, build_salon, write_salon
 
 T = TypeVar("T")
 SALON_ID = "salon_e2e"
+
+
+def upcoming_tuesday() -> date:
+    """A full working day that is still ahead in the salon's timezone. The steered clock plays it, but Cloud
+    Tasks (like Google's) moves a schedule time in the past to real now: a fixed date would start running
+    every deferred task at once the day it went by."""
+    return demo_day(datetime.now(KOLKATA).date())
 
 
 @dataclass

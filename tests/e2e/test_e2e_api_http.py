@@ -6,12 +6,11 @@ import json
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_support import SALON_ID, Stack, start_stack
+from e2e_support import SALON_ID, Stack, start_stack, upcoming_tuesday
 from localcloud.auth import emulator_id_token
 
 ERROR_KEYS = {"code", "message", "details"}
@@ -19,7 +18,7 @@ ERROR_KEYS = {"code", "message", "details"}
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    yield from start_stack(Path(tmp_path_factory.mktemp("api")), date(2026, 12, 1), customers=30, staff=2)
+    yield from start_stack(Path(tmp_path_factory.mktemp("api")), upcoming_tuesday(), customers=30, staff=2)
 
 
 def call(stack: Stack, method: str, path: str, token: str | None, body: Any = None) -> tuple[int, Any]:

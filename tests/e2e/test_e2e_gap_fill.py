@@ -7,16 +7,16 @@ import json
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_support import SALON_ID, Stack, eventually, start_stack
+from e2e_support import SALON_ID, Stack, eventually, start_stack, upcoming_tuesday
 from localcloud.auth import emulator_id_token
 from salonflow_demo.seed_picks import booking_to_cancel
 
-DAY = date(2026, 12, 1)  # a Tuesday
+DAY = upcoming_tuesday()  # a full working day, still ahead of real time
 
 
 @pytest.fixture(scope="module")

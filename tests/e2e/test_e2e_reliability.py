@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,12 +24,12 @@ from e2e_reliability_support import (
     sent_offers,
     settle,
 )
-from e2e_support import SALON_ID, Stack, eventually, start_stack
+from e2e_support import SALON_ID, Stack, eventually, start_stack, upcoming_tuesday
 from salonflow.adapters.cloud_tasks import task_id_for
 from salonflow.entrypoints.scheduling import run_key
 from salonflow_demo.seed_picks import booking_to_cancel
 
-DAY = date(2026, 12, 1)  # a Tuesday, a full working day
+DAY = upcoming_tuesday()  # a full working day, still ahead of real time
 GAP_FILL = "gap_fill_agent"
 SLOT_TAKEN_TEXT = ("slot has just been taken", "स्लॉट अभी भर गया")
 

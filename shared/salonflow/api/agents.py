@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from salonflow.adapters.firestore.governance_breaker import BreakerStore
+from salonflow.adapters.firestore.governance_gate import Governor
 from salonflow.adapters.firestore.governance_transactions import run_transaction
 from salonflow.api.context import ApiDeps, Salon
 from salonflow.api.http import ApiError, ApiResponse, Route, RouteContext, not_found, parse_model
@@ -13,6 +14,7 @@ from salonflow.api.schemas import AgentConfigPut, AgentStatusPatch, BreakerReset
 from salonflow.domain import AGENT_NAMES, AgentState
 from salonflow.domain.enums import AgentStatus, SalonRole
 from salonflow.governance import audit
+from salonflow.governance.gate import GovernanceSettings
 
 # A person may pause or resume an agent; "error" and "circuit_breaker" are the system's to set.
 SETTABLE_STATUSES = {AgentStatus.ACTIVE, AgentStatus.PAUSED}
@@ -29,6 +31,12 @@ def all_agent_states(salon: Salon, now: datetime) -> list[AgentState]:
     stored = salon.repos.agent_states.get_many(AGENT_NAMES)
     today = now.astimezone(salon.timezone()).date()
     return [stored.get(name) or AgentState.initial(salon.id, name, now, today) for name in AGENT_NAMES]
+
+
+def publish_rate_limits(salon: Salon, agent_name: str, now: datetime) -> None:
+    stored = salon.repos.salon.get()
+    settings = GovernanceSettings.from_salon_document(stored.to_firestore() if stored is not None else None)
+    Governor(salon.deps.firestore(), salon.id).publish_rate_limits(agent_name, settings, now)
 
 
 def routes(deps: ApiDeps) -> list[Route]:
@@ -67,6 +75,8 @@ def routes(deps: ApiDeps) -> list[Route]:
             salon.audit.append(entry, transaction=transaction)
 
         run_transaction(deps.firestore(), apply)
+        if field == "config":
+            publish_rate_limits(salon, name, now)  # the new limits show at once, not after the next run
         return ApiResponse(200, state_or_initial(salon, name).model_dump(mode="json"))
 
     def patch_status(ctx: RouteContext) -> ApiResponse:

@@ -8,11 +8,14 @@ from typing import Any
 
 from google.api_core.exceptions import AlreadyExists
 
+from salonflow.adapters.pubsub_events import EventType, SalonEvent
 from salonflow.api.context import ApiDeps, Salon
 from salonflow.api.http import ApiError, ApiResponse, Route, RouteContext, parse_model
 from salonflow.api.listing import ListSpec, list_page
 from salonflow.api.schemas import DecisionCreate, DecisionOutcomePatch
 from salonflow.domain import (
+    Approval,
+    ApprovalActionDetails,
     AutonomousDecision,
     DecisionActionDetails,
     DecisionApproval,
@@ -20,15 +23,16 @@ from salonflow.domain import (
     RevenueImpact,
 )
 from salonflow.domain.enums import (
+    ApprovalPriority,
     AutonomyLevel,
-    DecisionApprovalStatus,
     DecisionType,
     OutcomeStatus,
     SalonRole,
 )
 from salonflow.domain.ids import deterministic_id, new_id
 from salonflow.governance import audit
-from salonflow.governance.autonomy import decide_autonomy
+from salonflow.governance.autonomy import ConflictingDiscount, decide_autonomy, discount_percent_of
+from salonflow.governance.lifecycles import approval_expires_at
 
 DECISIONS = ListSpec(
     enum_filters={
@@ -38,6 +42,44 @@ DECISIONS = ListSpec(
     },
     text_filters={"agent_name": "agent_name"},
 )
+
+
+def approval_for(decision: AutonomousDecision, approval_id: str, body: DecisionCreate, discount: float | None,
+                 level: AutonomyLevel, why: str, now: datetime) -> Approval:
+    """The approval a recorded decision waits for, in the shape the agents' own approvals have."""
+    details = body.action_details
+    return Approval(
+        id=approval_id,
+        salon_id=decision.salon_id,
+        decision_id=decision.id,
+        agent_name=decision.agent_name,
+        action_type=decision.decision_type,
+        action_summary=str(details.get("summary") or f"{decision.decision_type.value.replace('_', ' ')}: "
+                                                     f"{decision.action_taken}")[:500],
+        action_details=ApprovalActionDetails.model_validate({
+            "gap_id": (decision.context.model_extra or {}).get("gap_id") or details.get("gap_id"),
+            "customer_id": decision.context.customer_id,
+            "customer_name": details.get("customer_name"), "staff_name": details.get("staff_name"),
+            "time_slot": details.get("time_slot"), "potential_revenue": body.potential_revenue,
+            "discount_percent": discount, "autonomy_level": level.value, "autonomy_reason": why,
+        }),
+        priority=ApprovalPriority.HIGH if level is AutonomyLevel.MANUAL_ONLY else ApprovalPriority.MEDIUM,
+        expires_at=approval_expires_at(now, decision.expires_at),
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def announce_approval_request(deps: ApiDeps, salon_id: str, approval: Approval, now: datetime) -> None:
+    """The same `approval_requested` event the agents publish: its consumer notifies the approvers."""
+    ports = deps.ports()
+    if ports is None or getattr(ports, "events", None) is None:
+        return
+    ports.events.publish(SalonEvent.create(
+        EventType.APPROVAL_REQUESTED, salon_id=salon_id, resource_id=approval.id, occurred_at=now,
+        related={"decision_id": approval.decision_id, "approval_id": approval.id},
+        data={"decision_type": approval.action_type.value, "priority": approval.priority.value,
+              "expires_at": approval.expires_at.isoformat(), "summary": approval.action_summary}))
 
 
 def routes(deps: ApiDeps) -> list[Route]:
@@ -53,12 +95,19 @@ def routes(deps: ApiDeps) -> list[Route]:
         body = parse_model(DecisionCreate, ctx.request.json())
         salon = Salon(deps, ctx)
         now = deps.clock()
+        if body.expires_at is not None and body.expires_at <= now:
+            raise ApiError(422, "invalid_expiry", "expires_at must be in the future")
         settings = salon.repos.salon.get()
         levels = {k.value: v.value for k, v in settings.autonomy.items()} if settings is not None else {}
-        autonomy = decide_autonomy(body.decision_type, levels, body.discount_percent)
+        try:
+            discount = discount_percent_of(body.discount_percent, body.action_details)
+        except ConflictingDiscount as exc:
+            raise ApiError(422, "invalid_discount", str(exc)) from None
+        autonomy = decide_autonomy(body.decision_type, levels, discount)
         # With an Idempotency-Key a retried POST names the same document, so it can never record twice.
         key = ctx.request.header("idempotency-key")
         decision_id = deterministic_id("dec", salon.id, "api", key) if key else new_id("dec")
+        approval_id = deterministic_id("apr", salon.id, decision_id) if autonomy.approval_required else None
         decision = AutonomousDecision(
             id=decision_id,
             salon_id=salon.id,
@@ -67,12 +116,10 @@ def routes(deps: ApiDeps) -> list[Route]:
             autonomy_level=AutonomyLevel(autonomy.level.value),
             context=DecisionContext.model_validate(body.context.model_dump(exclude_none=True)),
             action_taken=body.action_taken,
-            action_details=DecisionActionDetails.model_validate(body.action_details),
+            action_details=DecisionActionDetails.model_validate(
+                {**body.action_details, **({"discount_percent": discount} if discount is not None else {})}),
             revenue_impact=RevenueImpact(potential=body.potential_revenue),
-            # A recorded decision that needs approval waits for one; the approval itself is
-            # requested by the agents' workflow, never implied by this record.
-            approval=DecisionApproval.not_required() if not autonomy.approval_required
-            else DecisionApproval(required=True, status=DecisionApprovalStatus.PENDING),
+            approval=DecisionApproval.pending(approval_id) if approval_id else DecisionApproval.not_required(),
             created_at=now,
             updated_at=now,
             expires_at=body.expires_at,
@@ -83,6 +130,13 @@ def routes(deps: ApiDeps) -> list[Route]:
         salon.audit.append(audit.decision_made(salon.id, ctx.uid, decision_id, body.decision_type.value,
                                                autonomy.level.value, body.action_taken, now, source="api"),
                            transaction=batch)
+        approval = None
+        if approval_id is not None:
+            approval = approval_for(decision, approval_id, body, discount, autonomy.level, autonomy.reason, now)
+            salon.repos.approvals.create(approval, batch)
+            salon.audit.append(audit.approval_event(salon.id, audit.AuditEventType.APPROVAL_REQUESTED, ctx.uid,
+                                                    approval_id, decision_id, now,
+                                                    autonomy_level=autonomy.level.value), transaction=batch)
         try:
             batch.commit()
         except AlreadyExists:
@@ -93,6 +147,8 @@ def routes(deps: ApiDeps) -> list[Route]:
                 raise ApiError(409, "idempotency_key_reused",
                                "this Idempotency-Key was used for a different decision") from None
             return ApiResponse(200, stored.model_dump(mode="json"))
+        if approval is not None:
+            announce_approval_request(deps, salon.id, approval, now)
         return ApiResponse(201, decision.model_dump(mode="json"))
 
     def patch_outcome(ctx: RouteContext) -> ApiResponse:

@@ -73,10 +73,12 @@ class QuietHours(DomainModel):
 
 
 class RateLimitOverrides(DomainModel):
-    """Salon-wide overrides of the spec's DEFAULT_RATE_LIMITS. Per-customer caps may only be tightened."""
+    """Salon-wide overrides of the spec's DEFAULT_RATE_LIMITS: the budget every agent of the salon shares
+    (`governance.rate_limits`). Per-customer caps may only be tightened. The upper bounds keep a day of
+    reservations inside one budget document."""
 
-    hourly_actions: int | None = Field(default=None, ge=0, le=10_000)
-    daily_actions: int | None = Field(default=None, ge=0, le=100_000)
+    hourly_actions: int | None = Field(default=None, ge=0, le=1_000)
+    daily_actions: int | None = Field(default=None, ge=0, le=5_000)
     per_customer_hourly: int | None = Field(default=None, ge=0, le=1)
     per_customer_daily: int | None = Field(default=None, ge=0, le=3)
 

@@ -42,16 +42,47 @@ def floor_for(decision_type: DecisionType, discount_percent: float | None = None
     return AUTONOMY_FLOOR.get(decision_type, AutonomyLevel.SUPERVISED)
 
 
+class ConflictingDiscount(ValueError):
+    """The decision names two different discounts: which one the customer gets is not ours to guess."""
+
+
+DISCOUNT_PLACES = ("discount_percent", "offer.discount_percent")
+
+
+def discount_percent_of(explicit: float | None, action_details: Mapping[str, object] | None = None) -> float | None:
+    """The decision's discount, wherever the caller put it: the decision's own field, or
+    ``action_details.discount_percent``, or ``action_details.offer.discount_percent``. The approval floor is
+    judged on this one figure, so a discount cannot slip past ``manual_only`` by sitting in another field."""
+    details = action_details or {}
+    offer = details.get("offer")
+    found = [explicit, details.get("discount_percent"),
+             offer.get("discount_percent") if isinstance(offer, Mapping) else None]
+    figures: set[float] = set()
+    for value in found:
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 100:
+            raise ConflictingDiscount(f"a discount must be a number from 0 to 100, got {value!r}")
+        figures.add(float(value))
+    if len(figures) > 1:
+        raise ConflictingDiscount("the decision names different discounts: " +
+                                  ", ".join(f"{f:g}%" for f in sorted(figures)))
+    return figures.pop() if figures else None
+
+
 def decide_autonomy(
     decision_type: DecisionType | str,
     salon_levels: Mapping[str, str] | None = None,
     discount_percent: float | None = None,
+    action_details: Mapping[str, object] | None = None,
 ) -> AutonomyDecision:
     """The effective autonomy for one decision.
 
     ``salon_levels`` is the salon document's ``autonomy`` map (decision type -> level).
-    Unknown level strings count as unset.
+    Unknown level strings count as unset. The discount is read by ``discount_percent_of`` from the field and
+    the action details alike (``ConflictingDiscount`` if they disagree).
     """
+    discount_percent = discount_percent_of(discount_percent, action_details)
     dtype = DecisionType(decision_type)
     floor = floor_for(dtype, discount_percent)
     requested = _parse_level((salon_levels or {}).get(dtype.value))

@@ -9,7 +9,7 @@
                 agent paused                                            -> Deferred(None, "agent_paused")
 4. breaker      open / trial already out                                -> Deferred(cooldown end)
 5. quiet hours  outside the category's window (salon timezone)          -> Deferred(next window opening)
-6. limits       salon/agent counters, then the customer's sliding window -> Deferred(when it frees up)
+6. limits       salon budget, agent budget, the customer's window (all rolling) -> Deferred(when one fits)
 
 Suppressed is permanent for this action (record it, don't retry); Deferred is "not now":
 re-run the same action at ``until`` (e.g. a Cloud Task with that schedule time). A deferred
@@ -27,11 +27,11 @@ from salonflow.governance.clock import require_aware
 from salonflow.governance.consent import ConsentState
 from salonflow.governance.quiet_hours import QuietHours, next_allowed_time
 from salonflow.governance.rate_limits import (
-    Counter,
-    CustomerWindow,
+    Budget,
     LimitHit,
     Limits,
-    check_counters,
+    RollingWindow,
+    check_budgets,
     check_customer_window,
 )
 from salonflow.governance.types import Channel, MessageCategory
@@ -82,7 +82,7 @@ class Reservation:
     reservation_id: str
     salon_id: str
     agent_name: str
-    counter_doc_ids: tuple[str, ...]
+    budget_doc_ids: tuple[str, ...]
     customer_id: str | None
 
 
@@ -115,11 +115,11 @@ class GateInputs:
     limits: Limits
     agent_status: str | None
     breaker: BreakerState
-    counters: tuple[Counter, ...]
+    budgets: tuple[Budget, ...]
     reservation_id: str
     contact: Contact | None = None
     consent: ConsentState | None = None
-    customer_window: CustomerWindow | None = None
+    customer_window: RollingWindow | None = None
     outreach_exists: bool = False
     breaker_config: BreakerConfig | None = None  # the agent's own (cooldown_minutes from its config)
 
@@ -155,9 +155,9 @@ def evaluate(inputs: GateInputs) -> tuple[GateResult | None, GateWrites]:
         if opens != now:
             return Deferred(opens, f"quiet_hours:{contact.category.value}"), GateWrites()
 
-    hit: LimitHit | None = check_counters(inputs.counters, inputs.reservation_id)
+    hit: LimitHit | None = check_budgets(inputs.budgets, now, inputs.reservation_id)
     if hit is None and contact is not None:
-        hit = check_customer_window(inputs.customer_window or CustomerWindow(), now, inputs.limits,
+        hit = check_customer_window(inputs.customer_window or RollingWindow(), now, inputs.limits,
                                     inputs.reservation_id)
     if hit is not None:
         return Deferred(hit.until, hit.reason), GateWrites()

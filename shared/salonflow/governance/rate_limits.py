@@ -1,65 +1,67 @@
-"""Rate limits, as pure arithmetic over counter documents the store reads in a transaction.
+"""Rate limits, as pure arithmetic over the rolling windows the store reads in a transaction.
 
-Limits (spec defaults): per salon+agent 20 actions/hour and 100/day; per customer across
-all agents 1 outreach/hour and 3/day. Optional salon-wide caps across agents.
+Three budgets, each checked before an action and reserved with it:
+  salon:     every agent of the salon together -- the spec's ``hourly_actions: 20`` / ``daily_actions: 100``
+             ("rate limits applied per salon"), overridden by the salon document's ``rate_limits``.
+  agent:     each agent's share inside the salon budget: ``agent_states.config.max_hourly_actions`` /
+             ``max_daily_actions``, defaulting to what fits the agent's job (``AGENT_DEFAULT_LIMITS``).
+             An agent can never take more than the salon budget leaves, whatever its own limit says.
+  customer:  per customer across all agents, salon ``rate_limits.per_customer_*``, never looser than the
+             spec (1/hour, 3/day): these protect the customer, not the salon.
 
-Where each number comes from:
-  per agent:       ``agent_states.config.max_hourly_actions`` / ``max_daily_actions`` (default 20/100).
-  salon-wide:      the salon document's ``rate_limits.hourly_actions`` / ``daily_actions``: a cap
-                   across all agents, enforced only when the salon set it.
-  per customer:    salon ``rate_limits.per_customer_*``, but never looser than the spec
-                   (1/hour, 3/day): these protect the customer, not the salon.
+Windows: all *rolling* -- the last 60 minutes and the last 24 hours before the action. A fixed clock hour
+would let 20 actions land at 10:59 and 20 more at 11:00; the spec's "20 per hour" reads as "no more than 20
+in any hour", which only a rolling window guarantees. The same holds for the day: the salon's quiet hours
+usually keep midnight quiet, but a salon without them would otherwise get 200 actions around it.
 
-Windows
-  agent/salon: fixed windows in the salon's timezone -- the local clock hour and the local
-  calendar day -- one counter document per window, so the count starts from zero each
-  window and old documents are simply left behind (a TTL field expires them).
-  customer: a *sliding* window (last 60 min / last 24 h) kept as a short list of
-  timestamps in one document per customer. Sliding means two messages cannot land at
-  10:59 and 11:00; a customer sees at most 3 messages in any 24 hours.
-
-Why no sharding: a capped counter receives at most ``limit`` increments per window
-(20/hour), because rejected attempts only read. That is far below Firestore's ~1
-sustained write/s per document, so one document per window keeps the count exact
-with a plain transaction. Quota sharding (limit split over N shard documents) would
-only be needed for limits of thousands per hour; it trades exactness of "remaining"
-for throughput and is not worth it here.
-
-Each counter keeps the ids of the reservations it holds, which makes reservation
-idempotent (the same reservation id never counts twice) and release idempotent
-(releasing an id that is not held changes nothing).
+Each budget is one document holding the stamps (reservation id, time) of the last 24 hours: reservation is
+idempotent (the same id never counts twice), release is idempotent (an id not held changes nothing), and
+the counts are exact under concurrency with a plain transaction. The salon document takes one write per
+allowed action (at most ``daily_actions`` a day; refused attempts only read), far below Firestore's
+~1 sustained write/s per document; ``MAX_SALON_DAILY_ACTIONS`` bounds its size well under 1 MiB.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
+from salonflow.domain.agent_state import AGENT_DEFAULT_LIMITS
 from salonflow.governance.clock import require_aware
 
 DEFAULT_HOURLY_ACTIONS = 20
 DEFAULT_DAILY_ACTIONS = 100
 SPEC_PER_CUSTOMER_HOURLY = 1
 SPEC_PER_CUSTOMER_DAILY = 3
-CUSTOMER_HOUR = timedelta(hours=1)
-CUSTOMER_DAY = timedelta(hours=24)
+HOUR = timedelta(hours=1)
+DAY = timedelta(hours=24)
+# A salon budget's document holds a day of stamps (~60 bytes each): 5,000 keeps it near 300 KB.
+MAX_SALON_HOURLY_ACTIONS = 1_000
+MAX_SALON_DAILY_ACTIONS = 5_000
+
+CUSTOMER_HOUR = HOUR
+CUSTOMER_DAY = DAY
 
 
 @dataclass(frozen=True)
 class Limits:
-    hourly_actions: int = DEFAULT_HOURLY_ACTIONS
+    hourly_actions: int = DEFAULT_HOURLY_ACTIONS  # the agent's own
     daily_actions: int = DEFAULT_DAILY_ACTIONS
     per_customer_hourly: int = SPEC_PER_CUSTOMER_HOURLY
     per_customer_daily: int = SPEC_PER_CUSTOMER_DAILY
-    salon_hourly_actions: int | None = None  # cap across all agents of the salon, if configured
-    salon_daily_actions: int | None = None
+    salon_hourly_actions: int = DEFAULT_HOURLY_ACTIONS  # across every agent of the salon
+    salon_daily_actions: int = DEFAULT_DAILY_ACTIONS
+
+
+def agent_default_limits(agent_name: str | None) -> tuple[int, int]:
+    return AGENT_DEFAULT_LIMITS.get(agent_name or "", (DEFAULT_HOURLY_ACTIONS, DEFAULT_DAILY_ACTIONS))
 
 
 def resolve_limits(
     agent_config: Mapping[str, object] | None = None,
     salon_rate_limits: Mapping[str, object] | None = None,
+    agent_name: str | None = None,
 ) -> Limits:
     """Limits for one agent of one salon.
 
@@ -68,123 +70,128 @@ def resolve_limits(
     """
     config = agent_config or {}
     salon = salon_rate_limits or {}
+    default_hourly, default_daily = agent_default_limits(agent_name)
     customer_hourly = _count(salon.get("per_customer_hourly"))
     customer_daily = _count(salon.get("per_customer_daily"))
     return Limits(
-        hourly_actions=_or(_count(config.get("max_hourly_actions")), DEFAULT_HOURLY_ACTIONS),
-        daily_actions=_or(_count(config.get("max_daily_actions")), DEFAULT_DAILY_ACTIONS),
+        hourly_actions=_or(_count(config.get("max_hourly_actions")), default_hourly),
+        daily_actions=_or(_count(config.get("max_daily_actions")), default_daily),
         per_customer_hourly=min(_or(customer_hourly, SPEC_PER_CUSTOMER_HOURLY), SPEC_PER_CUSTOMER_HOURLY),
         per_customer_daily=min(_or(customer_daily, SPEC_PER_CUSTOMER_DAILY), SPEC_PER_CUSTOMER_DAILY),
-        salon_hourly_actions=_count(salon.get("hourly_actions")),
-        salon_daily_actions=_count(salon.get("daily_actions")),
+        salon_hourly_actions=min(_or(_count(salon.get("hourly_actions")), DEFAULT_HOURLY_ACTIONS),
+                                 MAX_SALON_HOURLY_ACTIONS),
+        salon_daily_actions=min(_or(_count(salon.get("daily_actions")), DEFAULT_DAILY_ACTIONS),
+                                MAX_SALON_DAILY_ACTIONS),
     )
 
 
 @dataclass(frozen=True)
-class Period:
-    """One fixed window of the salon's local clock."""
-
-    kind: str  # "hour" | "day"
-    key: str  # stable, DST-unique id of the window, e.g. "2024-01-15T14+0530" or "2024-01-15"
-    starts_at: datetime  # UTC
-    resets_at: datetime  # UTC, exclusive end
-
-
-def hour_period(now: datetime, timezone: str) -> Period:
-    require_aware(now)
-    local = now.astimezone(ZoneInfo(timezone))
-    start_local = local.replace(minute=0, second=0, microsecond=0)
-    start = start_local.astimezone(UTC)
-    # The offset is part of the key so the repeated 01:00 hour of a DST fall-back gets its own window.
-    key = start_local.strftime("%Y-%m-%dT%H") + start_local.strftime("%z")
-    return Period("hour", key, start, start + timedelta(hours=1))
-
-
-def day_period(now: datetime, timezone: str) -> Period:
-    require_aware(now)
-    zone = ZoneInfo(timezone)
-    local_day = now.astimezone(zone).date()
-    start = datetime.combine(local_day, time(0), tzinfo=zone).astimezone(UTC)
-    end = datetime.combine(local_day + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
-    return Period("day", local_day.isoformat(), start, end)
-
-
-@dataclass(frozen=True)
-class Counter:
-    """A fixed-window counter as read from its document (missing document = empty)."""
-
-    scope: str  # "agent" | "salon": names the limit in a LimitHit
-    period: Period
-    limit: int
-    reservation_ids: tuple[str, ...] = ()
-    owner: str = ""  # whose counter: the agent's name, or the salon-wide marker
-
-    @property
-    def count(self) -> int:
-        return len(self.reservation_ids)
-
-    @property
-    def remaining(self) -> int:
-        return max(self.limit - self.count, 0)
-
-
-@dataclass(frozen=True)
-class LimitHit:
-    reason: str  # e.g. "agent_hourly_limit", "customer_daily_limit"
-    until: datetime  # earliest instant the action could fit again
-
-
-def check_counters(counters: Sequence[Counter], reservation_id: str) -> LimitHit | None:
-    """None if one more reservation fits in every counter (or this one is already held)."""
-    hits = [
-        LimitHit(f"{c.scope}_{'hourly' if c.period.kind == 'hour' else 'daily'}_limit", c.period.resets_at)
-        for c in counters
-        if reservation_id not in c.reservation_ids and c.count >= c.limit
-    ]
-    # The binding constraint is the one that frees up last.
-    return max(hits, key=lambda h: h.until) if hits else None
-
-
-@dataclass(frozen=True)
-class CustomerSend:
+class Stamp:
     reservation_id: str
     at: datetime
 
 
 @dataclass(frozen=True)
-class CustomerWindow:
-    sends: tuple[CustomerSend, ...] = field(default_factory=tuple)
+class RollingWindow:
+    """The reservations one budget holds, as stamps of the last 24 hours."""
 
-    def pruned(self, now: datetime) -> CustomerWindow:
-        return CustomerWindow(tuple(s for s in self.sends if s.at > now - CUSTOMER_DAY))
+    stamps: tuple[Stamp, ...] = field(default_factory=tuple)
+
+    def pruned(self, now: datetime) -> RollingWindow:
+        return RollingWindow(tuple(s for s in self.stamps if s.at > now - DAY))
 
     def holds(self, reservation_id: str) -> bool:
-        return any(s.reservation_id == reservation_id for s in self.sends)
+        return any(s.reservation_id == reservation_id for s in self.stamps)
+
+    def count_within(self, now: datetime, span: timedelta) -> int:
+        return sum(1 for s in self.stamps if s.at > now - span)
+
+    def with_stamp(self, stamp: Stamp, now: datetime) -> RollingWindow:
+        return RollingWindow((*self.pruned(now).stamps, stamp))
+
+    def without(self, reservation_id: str) -> RollingWindow:
+        return RollingWindow(tuple(s for s in self.stamps if s.reservation_id != reservation_id))
+
+    def hit(self, now: datetime, span: timedelta, limit: int, reason: str) -> LimitHit | None:
+        """The limit reached in the ``span`` before ``now``, with the instant one more would fit."""
+        recent = sorted(s.at for s in self.stamps if s.at > now - span)
+        if len(recent) < limit:
+            return None
+        if limit == 0:
+            return LimitHit(reason, now + span)  # nothing ever fits; look again a window later
+        # The (len - limit + 1)-th oldest stamp has to age out before one more fits.
+        return LimitHit(reason, recent[len(recent) - limit] + span)
 
 
-def check_customer_window(window: CustomerWindow, now: datetime, limits: Limits,
+@dataclass(frozen=True)
+class Budget:
+    """One budget as read from its document (missing document = nothing reserved)."""
+
+    scope: str  # "agent" | "salon": names the limit in a LimitHit
+    owner: str  # whose budget: the agent's name, or the salon marker
+    hourly_limit: int
+    daily_limit: int
+    window: RollingWindow = field(default_factory=RollingWindow)
+
+    def current(self, now: datetime, span: timedelta) -> int:
+        return self.window.count_within(now, span)
+
+    def remaining(self, now: datetime, span: timedelta) -> int:
+        limit = self.hourly_limit if span == HOUR else self.daily_limit
+        return max(limit - self.current(now, span), 0)
+
+
+@dataclass(frozen=True)
+class LimitHit:
+    reason: str  # e.g. "salon_hourly_limit", "agent_daily_limit", "customer_daily_limit"
+    until: datetime  # earliest instant the action could fit again
+
+
+def check_budgets(budgets: Sequence[Budget], now: datetime, reservation_id: str) -> LimitHit | None:
+    """None if one more reservation fits in every budget (or this one is already held)."""
+    require_aware(now)
+    hits = [
+        hit
+        for budget in budgets
+        if not budget.window.holds(reservation_id)
+        for hit in (
+            budget.window.hit(now, HOUR, budget.hourly_limit, f"{budget.scope}_hourly_limit"),
+            budget.window.hit(now, DAY, budget.daily_limit, f"{budget.scope}_daily_limit"),
+        )
+        if hit is not None
+    ]
+    # The binding constraint is the one that frees up last.
+    return max(hits, key=lambda h: h.until) if hits else None
+
+
+def check_customer_window(window: RollingWindow, now: datetime, limits: Limits,
                           reservation_id: str) -> LimitHit | None:
     require_aware(now)
     if window.holds(reservation_id):
         return None
-    hits: list[LimitHit] = []
-    for span, limit, reason in (
-        (CUSTOMER_HOUR, limits.per_customer_hourly, "customer_hourly_limit"),
-        (CUSTOMER_DAY, limits.per_customer_daily, "customer_daily_limit"),
-    ):
-        recent = sorted(s.at for s in window.sends if s.at > now - span)
-        if len(recent) >= limit:
-            # The (len - limit + 1)-th oldest send has to age out before one more fits.
-            hits.append(LimitHit(reason, recent[len(recent) - limit] + span))
+    hits = [hit for hit in (
+        window.hit(now, CUSTOMER_HOUR, limits.per_customer_hourly, "customer_hourly_limit"),
+        window.hit(now, CUSTOMER_DAY, limits.per_customer_daily, "customer_daily_limit"),
+    ) if hit is not None]
     return max(hits, key=lambda h: h.until) if hits else None
 
 
-def rate_limits_view(hourly: Counter, daily: Counter) -> dict[str, dict[str, int]]:
-    """The spec's ``agent_states.rate_limits`` map."""
-    return {
-        "hourly_actions": {"limit": hourly.limit, "current": hourly.count, "remaining": hourly.remaining},
-        "daily_actions": {"limit": daily.limit, "current": daily.count, "remaining": daily.remaining},
-    }
+def rate_limits_view(agent: Budget, salon: Budget, now: datetime) -> dict[str, dict[str, int]]:
+    """The spec's ``agent_states.rate_limits`` map, as the agent can use it now: its limit is its own cap
+    bounded by the salon budget, ``current`` what it reserved itself in the rolling window, ``remaining``
+    what is left of the smaller of the two."""
+    view: dict[str, dict[str, int]] = {}
+    for name, span in (("hourly_actions", HOUR), ("daily_actions", DAY)):
+        own = agent.hourly_limit if span == HOUR else agent.daily_limit
+        shared = salon.hourly_limit if span == HOUR else salon.daily_limit
+        view[name] = {
+            "limit": min(own, shared),
+            "current": agent.current(now, span),
+            "remaining": min(agent.remaining(now, span), salon.remaining(now, span)),
+            "salon_limit": shared,
+            "salon_current": salon.current(now, span),
+        }
+    return view
 
 
 def _count(value: object) -> int | None:

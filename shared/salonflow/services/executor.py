@@ -194,7 +194,8 @@ class Executor:
         existing = self.repos.decisions.get(decision_id)
         if existing is not None:
             return self._resume(existing, proposal, now)
-        autonomy = decide_autonomy(proposal.decision_type, self.settings.autonomy, proposal.discount_percent)
+        autonomy = decide_autonomy(proposal.decision_type, self.settings.autonomy, proposal.discount_percent,
+                                   proposal.details)
         if autonomy.approval_required:
             return self._request_approval(decision_id, proposal, autonomy.level, autonomy.reason, now)
         created = self._create_decision(decision_id, proposal, AutonomyLevel(autonomy.level),
@@ -232,6 +233,10 @@ class Executor:
         decision = self.repos.decisions.get(decision_id)
         if decision is None:
             raise LookupError(f"decision {decision_id} not found")
+        if not isinstance((decision.action_details.model_extra or {}).get("proposal"), Mapping):
+            # Recorded through the API by a person or another system: approving it is the whole effect here;
+            # whoever recorded it carries it out and reports the outcome (PATCH .../decisions/{id}).
+            return Execution(decision.id, Result.RECORDED, "approved; carried out by whoever recorded it")
         proposal = self._stored_proposal(decision)
         return self._resume(decision, proposal, now)
 

@@ -18,7 +18,7 @@ from salonflow.agents.cleanup import CleanupPlan
 from salonflow.agents.gaps import GapChanges
 from salonflow.agents.scores import compute_customer_score, refresh_customer_score
 from salonflow.agents.snapshot import SalonSnapshot
-from salonflow.domain.agent_state import AGENT_NAMES, AgentCounters, AgentState
+from salonflow.domain.agent_state import AGENT_NAMES, AgentCounters, AgentHealth, AgentState, RunFacts
 from salonflow.domain.customer_scores import CustomerScore
 from salonflow.domain.enums import (
     ApprovalStatus,
@@ -170,16 +170,19 @@ class ScoreService:
 
 
 def mark_run(client: firestore.Client, salon_id: str, agent_name: str, now: datetime, interval: timedelta,
-             today: date) -> None:
-    """`last_execution` / `next_scheduled` / heartbeat after a run (the scheduler fans out from these)."""
+             today: date, run: RunFacts, before: AgentState | None) -> None:
+    """`last_execution` / `next_scheduled` / `health` after a run (the scheduler fans out from these).
+
+    `before` is the state the run started from; only this agent's runs write its health, and a salon's
+    runs of one agent are serialised by the scheduler's task names, so it is not stale."""
     repos = SalonRepositories(client, salon_id)
     ref = repos.agent_states.ref(agent_name)
-    changes = {"last_execution": now, "next_scheduled": now + interval, "health.last_heartbeat": now,
+    health = (before.health if before is not None else AgentHealth()).after_run(run, now)
+    changes = {"last_execution": now, "next_scheduled": now + interval, "health": health.to_firestore(),
                "updated_at": now}
     try:
         ref.update(changes)
     except gexc.NotFound:  # first run of this agent in this salon: create its state
         state = AgentState.initial(salon_id, agent_name, now, today).model_copy(
-            update={"last_execution": now, "next_scheduled": now + interval})
-        state.health.last_heartbeat = now
+            update={"last_execution": now, "next_scheduled": now + interval, "health": health})
         ref.set(state.to_firestore())

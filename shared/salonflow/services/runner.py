@@ -7,6 +7,8 @@ analytics runs also make the weekly dynamic-pricing proposals; cleanup runs also
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,8 +24,8 @@ from salonflow.agents.proposals import AgentName, Proposal
 from salonflow.agents.retention import retention_agent
 from salonflow.agents.upsell import upsell_agent
 from salonflow.agents.waitlist import waitlist_agent
-from salonflow.domain.agent_state import AGENT_INTERVALS_MINUTES
-from salonflow.services.executor import Execution, Executor
+from salonflow.domain.agent_state import AGENT_INTERVALS_MINUTES, AgentState, RunFacts
+from salonflow.services.executor import Execution, Executor, Result
 from salonflow.services.gap_fill_service import GapService
 from salonflow.services.housekeeping import ScoreService, apply_cleanup, mark_run, write_analytics
 from salonflow.services.ports import ServicePorts
@@ -38,14 +40,45 @@ class RunReport:
     details: dict[str, Any] = field(default_factory=dict)  # JSON-safe: task handlers store it for replays
 
 
+SUCCEEDED = {Result.SENT, Result.CALLED, Result.RECORDED}
+
+
 def run_agent(client: firestore.Client, salon_id: str, agent_name: str, now: datetime,
-              ports: ServicePorts) -> RunReport:
+              ports: ServicePorts, timer: Callable[[], float] = time.perf_counter) -> RunReport:
+    """Run the agent and keep its `agent_states` health and rate-limit view true, whether the run
+    succeeds, fails every action, or raises (then the error goes on to the task queue's retry)."""
     agent = AgentName(agent_name)
     repos = SalonRepositories(client, salon_id)
     loader = SnapshotLoader(repos)
     state = loader.agent_state(agent.value)
     if state is not None and state.status.value in ("paused",):
         return RunReport(agent.value, details={"skipped": "agent paused"})
+    started = timer()
+    executor = Executor(client, salon_id, ports)
+    today = now.astimezone(loader.salon().zone).date()
+    interval = timedelta(minutes=AGENT_INTERVALS_MINUTES[agent.value])
+    try:
+        report = _decide_and_execute(client, salon_id, agent, now, loader, executor, state)
+    except Exception:
+        mark_run(client, salon_id, agent.value, now, interval, today,
+                 RunFacts(elapsed_ms=_ms(timer() - started), crashed=True), state)
+        raise
+    results = [e.result for e in report.executions]
+    facts = RunFacts(elapsed_ms=_ms(timer() - started), succeeded=sum(r in SUCCEEDED for r in results),
+                     failed=results.count(Result.FAILED))
+    mark_run(client, salon_id, agent.value, now, interval, today, facts, state)
+    # agent_states.rate_limits (current / remaining) for the dashboard: 3 reads + 1 write, off the hot path;
+    # after mark_run, which creates the agent's state document on its first run.
+    executor.governor.publish_rate_limits(agent.value, executor.settings, now)
+    return report
+
+
+def _ms(seconds: float) -> float:
+    return max(seconds * 1000, 0.0)
+
+
+def _decide_and_execute(client: firestore.Client, salon_id: str, agent: AgentName, now: datetime,
+                        loader: SnapshotLoader, executor: Executor, state: AgentState | None) -> RunReport:
     since = state.last_execution if state else None
     details: dict[str, Any] = {}
     proposals: list[Proposal] = []
@@ -71,7 +104,7 @@ def run_agent(client: firestore.Client, salon_id: str, agent_name: str, now: dat
         # otherwise the same few customers, waiting for an owner, would hold the cap every hour.
         everyone = retention_agent(replace(snap, salon=replace(snap.salon, settings=replace(
             snap.salon.settings, win_back_per_run=len(snap.scores)))), now)
-        proposals = Executor(client, salon_id, ports).unseen(everyone)[:limit]
+        proposals = executor.unseen(everyone)[:limit]
     elif agent is AgentName.UPSELL:
         proposals = upsell_agent(loader.for_upsell(now, since), now)
     elif agent is AgentName.ANALYTICS:
@@ -88,19 +121,13 @@ def run_agent(client: firestore.Client, salon_id: str, agent_name: str, now: dat
         proposals = dynamic_pricing_proposals(replace(snap, occupancy=loader.occupancy(now)), now)
     elif agent is AgentName.CLEANUP:
         plan = cleanup_agent(loader.for_cleanup(now), now)
-        details["cleanup"] = asdict(apply_cleanup(client, salon_id, plan, ports, now))
-        details["gaps"] = {k: list(v) for k, v in asdict(GapService(client, salon_id, ports).detect(now)).items()}
+        details["cleanup"] = asdict(apply_cleanup(client, salon_id, plan, executor.ports, now))
+        details["gaps"] = {k: list(v) for k, v in asdict(
+            GapService(client, salon_id, executor.ports).detect(now)).items()}
         details["scores_aged"] = ScoreService(client, salon_id).sweep(now)
 
-    executor = Executor(client, salon_id, ports)
     executions = executor.execute(proposals, now) if proposals else []
     if agent not in (AgentName.ANALYTICS, AgentName.CLEANUP):
         resumed = executor.resume_deferred(agent.value, now)
         executions += [e for e in resumed if e.decision_id not in {x.decision_id for x in executions}]
-    mark_run(client, salon_id, agent.value, now, timedelta(minutes=AGENT_INTERVALS_MINUTES[agent.value]),
-             now.astimezone(loader.salon().zone).date())
-    if executions:
-        # agent_states.rate_limits (current / remaining) for the dashboard: 3 reads + 1 write, off the hot path;
-        # after mark_run, which creates the agent's state document on its first run.
-        executor.governor.publish_rate_limits(agent.value, executor.settings, now)
     return RunReport(agent.value, tuple(proposals), tuple(executions), details)

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from api_support import NOW, approval_doc, gap_doc, id_token
+from salonflow.services.approval_service import ApprovalService
+from salonflow.services.executor import Result
+from salonflow.services.ports import ServicePorts
 
 OWNER = id_token("uid_owner", {"salon_a": "owner"})
 STAFF = id_token("uid_staff", {"salon_a": "staff"})
@@ -140,6 +144,53 @@ def test_a_created_decision_takes_its_autonomy_from_the_policy_not_the_caller(ap
     assert response.body["approval"]["required"] is True
     stored = firestore_client.document(f"salons/salon_a/autonomous_decisions/{response.body['id']}").get()
     assert stored.get("salon_id") == "salon_a"
+
+
+def test_a_recorded_decision_that_needs_approval_gets_an_approval_the_owner_can_answer(api, firestore_client) -> None:
+    response = api("POST", "/autonomous/decisions", token=OWNER, query={"salon_id": "salon_a"}, body={
+        "agent_name": "owner_manual", "decision_type": "discount_offer", "action_taken": "offer_drafted",
+        "context": {"customer_id": "cust_priya"}, "potential_revenue": 800})
+    assert response.status == 201, response.body
+    approval_id = response.body["approval"]["approval_id"]
+    assert approval_id and response.body["approval"]["status"] == "pending"
+    approval = firestore_client.document(f"salons/salon_a/approvals/{approval_id}").get().to_dict()
+    assert approval["decision_id"] == response.body["id"] and approval["status"] == "pending"
+    assert approval["action_details"]["customer_id"] == "cust_priya"
+    answered = api("POST", f"/autonomous/approvals/{approval_id}/action", token=OWNER,
+                   query={"salon_id": "salon_a"}, body={"action": "approve"})
+    assert answered.status == 200 and answered.body["status"] == "approved", answered.body
+    # What the approvals trigger then does: the decision follows, and with nothing of ours to perform, it waits
+    # for whoever recorded it to report the outcome.
+    published: list[Any] = []
+    ports = ServicePorts(messages=None, events=SimpleNamespace(publish=published.append))  # type: ignore[arg-type]
+    result = ApprovalService(firestore_client, "salon_a", ports).sync_from_document(approval_id, NOW)
+    assert result.execution is not None and result.execution.result is Result.RECORDED
+    decision = firestore_client.document(f"salons/salon_a/autonomous_decisions/{response.body['id']}").get()
+    assert decision.get("approval")["status"] == "approved" and decision.get("outcome")["status"] == "pending"
+    events = [d.get("event_type") for d in firestore_client.collection("salons/salon_a/audit_logs").stream()]
+    assert sorted(events) == ["approval_granted", "approval_requested", "decision_made"]
+
+
+@pytest.mark.parametrize("details", [{"discount_percent": 25}, {"offer": {"discount_percent": 30}}])
+def test_a_discount_above_twenty_percent_is_manual_only_wherever_the_caller_put_it(
+        api, firestore_client, details: dict[str, Any]) -> None:
+    response = api("POST", "/autonomous/decisions", token=OWNER, query={"salon_id": "salon_a"}, body={
+        "agent_name": "owner_manual", "decision_type": "gap_fill", "action_taken": "offer_drafted",
+        "action_details": details})
+    assert response.status == 201, response.body
+    assert response.body["autonomy_level"] == "manual_only"
+    approval = firestore_client.document(
+        f"salons/salon_a/approvals/{response.body['approval']['approval_id']}").get().to_dict()
+    assert approval["priority"] == "high" and approval["action_details"]["autonomy_level"] == "manual_only"
+
+
+def test_two_different_discounts_in_one_decision_are_refused_and_nothing_is_recorded(api, firestore_client) -> None:
+    response = api("POST", "/autonomous/decisions", token=OWNER, query={"salon_id": "salon_a"}, body={
+        "agent_name": "owner_manual", "decision_type": "discount_offer", "action_taken": "offer_drafted",
+        "discount_percent": 10, "action_details": {"discount_percent": 40}})
+    assert response.status == 422 and response.body["error"]["code"] == "invalid_discount"
+    assert "10%" in response.body["error"]["message"] and "40%" in response.body["error"]["message"]
+    assert list(firestore_client.collection("salons/salon_a/autonomous_decisions").stream()) == []
 
 
 def test_an_outcome_moves_forward_once_and_never_back(api) -> None:

@@ -74,9 +74,10 @@ def test_gate_reserve_release_and_rate_limit_view_costs(
         agent_name=AGENT, settings=settings, now=NOW, action_key="reprice-1")) == (3, 2)  # no customer
     assert measure(firestore_emulator, lambda: governor.rate_limits(AGENT, settings, NOW)) == (3, 0)
 
+    # The salon budget is always one of the two budgets, configured or not: it costs nothing extra.
     capped = GovernanceSettings(rate_limits={"hourly_actions": 50, "daily_actions": 300})
     assert measure(firestore_emulator, lambda: governor.reserve(
-        agent_name=AGENT, settings=capped, now=NOW, contact=contact("c"))) == (8, 5)
+        agent_name=AGENT, settings=capped, now=NOW, contact=contact("c"))) == (6, 3)
 
 
 def test_breaker_consent_callback_and_idempotency_costs(

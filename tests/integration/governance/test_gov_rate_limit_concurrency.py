@@ -9,11 +9,10 @@ from typing import Any
 
 import pytest
 from google.cloud import firestore
-from salonflow.adapters.firestore.governance_gate import Governor, counter_doc_id
+from salonflow.adapters.firestore.governance_gate import Governor
 from salonflow.adapters.firestore.governance_transactions import run_transaction
 from salonflow.governance import Allowed, Contact, Deferred, GovernanceSettings, outreach_id
 from salonflow.governance.consent import ConsentState, entry_to_firestore, set_consent
-from salonflow.governance.rate_limits import hour_period
 from salonflow.governance.types import Channel, ConsentChannel, ConsentSource, MessageCategory
 
 pytestmark = pytest.mark.integration
@@ -85,15 +84,19 @@ def test_fifty_simultaneous_actions_of_one_agent_reserve_exactly_the_hourly_limi
 
     kinds = Counter(type(r).__name__ for r in results)
     assert kinds == {"Allowed": 20, "Deferred": 30}, results
-    assert {r.reason for r in results if isinstance(r, Deferred)} == {"agent_hourly_limit"}
-    counter = firestore_client.collection("salons", SALON, "rate_limit_counters").document(
-        counter_doc_id(AGENT, hour_period(NOW, "Asia/Kolkata"))).get().to_dict()
-    assert counter is not None and counter["count"] == 20 and len(set(counter["reservation_ids"])) == 20
+    # The agent is the salon's only one here, so both budgets fill together; the shared one is named.
+    assert {r.reason for r in results if isinstance(r, Deferred)} == {"salon_hourly_limit"}
+    windows = firestore_client.collection("salons", SALON, "rate_limit_windows")
+    for owner in ("salon", AGENT):
+        budget = windows.document(owner).get().to_dict()
+        assert budget is not None and len({s["reservation_id"] for s in budget["stamps"]}) == 20
     outreach = list(firestore_client.collection("salons", SALON, "outreach").stream())
     assert len(outreach) == 20
     view = Governor(firestore_client, SALON).rate_limits(AGENT, SETTINGS, NOW)
-    assert view["hourly_actions"] == {"limit": 20, "current": 20, "remaining": 0}
-    assert view["daily_actions"] == {"limit": 100, "current": 20, "remaining": 80}
+    assert view["hourly_actions"] == {"limit": 20, "current": 20, "remaining": 0, "salon_limit": 20,
+                                      "salon_current": 20}
+    assert view["daily_actions"] == {"limit": 100, "current": 20, "remaining": 80, "salon_limit": 100,
+                                     "salon_current": 20}
 
 
 def test_fifty_simultaneous_outreach_to_one_customer_let_exactly_one_through(

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from google.cloud import firestore
 from salonflow.adapters.firestore.governance_gate import Governor
+from salonflow.domain.agent_state import AGENT_NAMES
 from salonflow.domain.customers import Customer
 from salonflow.governance import Allowed, Contact, Deferred, GovernanceSettings, outreach_id
 from salonflow.governance.types import Channel, ConsentChannel, ConsentSource, MessageCategory
@@ -44,6 +45,39 @@ def test_two_agents_racing_against_a_salon_wide_cap_never_exceed_it(firestore_cl
     reasons = {r.reason for r in results if isinstance(r, Deferred)}
     assert reasons <= {"salon_hourly_limit", "agent_hourly_limit"} and reasons
     assert len(results) - sum(per_agent.values()) == 20
+
+
+def test_seven_agents_racing_share_the_spec_budget_of_twenty_an_hour_for_the_whole_salon(
+    firestore_client: firestore.Client,
+) -> None:
+    salon_id = "salon_shared_budget"
+    agents = [name for name in AGENT_NAMES for _ in range(10)]  # 70 simultaneous actions, 10 per agent
+    results: list[object] = [None] * len(agents)
+    barrier = threading.Barrier(len(agents))
+
+    def act(i: int) -> None:
+        barrier.wait()
+        results[i] = Governor(firestore_client, salon_id).reserve(
+            agent_name=agents[i], settings=GovernanceSettings(), now=NOW, action_key=f"act-{i}",
+            deadline_s=300)  # 70 transactions queue on one document: on a busy 2-core machine that takes a while
+
+    threads = [threading.Thread(target=act, args=(i,)) for i in range(len(agents))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    allowed = [r for r in results if isinstance(r, Allowed)]
+    assert len(allowed) == 20, Counter(type(r).__name__ for r in results)
+    stamps = firestore_client.document(f"salons/{salon_id}/rate_limit_windows/salon").get().to_dict()["stamps"]
+    assert len(stamps) == 20
+
+    # The hour rolls: one minute past the hour, the twenty actions of 11:30 still fill it.
+    later = Governor(firestore_client, salon_id).reserve(
+        agent_name="gap_fill_agent", settings=GovernanceSettings(), now=NOW + timedelta(minutes=59),
+        action_key="one-more")
+    assert isinstance(later, Deferred) and later.reason == "salon_hourly_limit"
+    assert later.until == NOW + timedelta(hours=1)
 
 
 def test_a_salon_cap_of_zero_stops_every_agent(firestore_client: firestore.Client) -> None:

@@ -244,7 +244,7 @@ def test_ttl_policies_cover_the_governance_collections_expiry_fields() -> None:
     overrides = json.loads(INDEX_FILE.read_text())["fieldOverrides"]
     ttl = {(o["collectionGroup"], o["fieldPath"]) for o in overrides if o["ttl"]}
     assert ttl == {
-        ("rate_limit_counters", "expire_at"),
+        ("rate_limit_windows", "expire_at"),
         ("customer_contact_windows", "expire_at"),
         ("idempotency_keys", "delete_after"),
     }

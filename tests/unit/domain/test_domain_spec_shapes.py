@@ -55,11 +55,22 @@ def as_stored(value: Any) -> Any:
 
 
 def without_additions(model: type[FirestoreDocument], document: dict[str, Any]) -> dict[str, Any]:
+    if model is AgentState:
+        return agent_state_without_additions(document)
     if model is not Outreach:
         return document
     trimmed = {key: value for key, value in document.items() if key not in OUTREACH_ADDITIONS}
     if "delivery" in trimmed and isinstance(trimmed["delivery"], dict):
         trimmed["delivery"] = {k: v for k, v in trimmed["delivery"].items() if k not in DELIVERY_ADDITIONS}
+    return trimmed
+
+
+def agent_state_without_additions(document: dict[str, Any]) -> dict[str, Any]:
+    """Beyond the spec: the salon-wide budget beside each rate-limit window, and the health's hourly record."""
+    trimmed = dict(document)
+    trimmed["rate_limits"] = {name: {k: v for k, v in window.items() if k not in ("salon_limit", "salon_current")}
+                              for name, window in document["rate_limits"].items()}
+    trimmed["health"] = {k: v for k, v in document["health"].items() if k != "recent_outcomes"}
     return trimmed
 
 
@@ -136,5 +147,6 @@ def test_initial_agent_state_has_the_spec_defaults() -> None:
     stored = state.to_firestore()
     assert stored["config"] == {"max_hourly_actions": 20, "max_daily_actions": 100, "cooldown_minutes": 5, "custom": {}}
     assert stored["circuit_breaker"]["state"] == "closed"
-    assert stored["rate_limits"]["hourly_actions"] == {"limit": 20, "current": 0, "remaining": 20}
+    assert stored["rate_limits"]["hourly_actions"] == {"limit": 20, "current": 0, "remaining": 20,
+                                                       "salon_limit": 20, "salon_current": 0}
     assert stored["counters"]["date"] == "2024-01-15"

@@ -1,5 +1,5 @@
 import pytest
-from salonflow.governance.autonomy import decide_autonomy
+from salonflow.governance.autonomy import ConflictingDiscount, decide_autonomy, discount_percent_of
 from salonflow.governance.types import AutonomyLevel
 
 
@@ -61,3 +61,18 @@ def test_an_unknown_level_string_counts_as_unset() -> None:
     decision = decide_autonomy("gap_fill", {"gap_fill": "yolo"})
     assert decision.level is AutonomyLevel.SUPERVISED
     assert not decision.clamped
+
+
+def test_a_discount_in_the_action_details_is_judged_like_one_in_the_field() -> None:
+    assert decide_autonomy("gap_fill", {"gap_fill": "full_auto"}, None, {"discount_percent": 25}).level == "manual_only"
+    assert decide_autonomy("gap_fill", {"gap_fill": "full_auto"}, None, {"offer": {"discount_percent": 21}}).level == \
+        "manual_only"
+    assert decide_autonomy("gap_fill", {"gap_fill": "full_auto"}, 20, {"discount_percent": 20}).level == "full_auto"
+
+
+def test_two_different_discounts_or_a_nonsense_one_are_refused() -> None:
+    with pytest.raises(ConflictingDiscount, match="10%, 40%"):
+        discount_percent_of(10, {"discount_percent": 40})
+    with pytest.raises(ConflictingDiscount, match="0 to 100"):
+        discount_percent_of(None, {"discount_percent": "lots"})
+    assert discount_percent_of(None, {}) is None

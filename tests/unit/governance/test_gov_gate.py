@@ -11,7 +11,7 @@ from salonflow.governance.gate import (
     Suppressed,
     evaluate,
 )
-from salonflow.governance.rate_limits import Counter, CustomerSend, CustomerWindow, Limits, hour_period
+from salonflow.governance.rate_limits import Budget, Limits, RollingWindow, Stamp
 from salonflow.governance.types import Channel, ConsentChannel, ConsentSource, MessageCategory
 
 IST = ZoneInfo("Asia/Kolkata")
@@ -30,8 +30,8 @@ def consent(*categories: MessageCategory) -> ConsentState:
 def inputs(**overrides: object) -> GateInputs:
     base: dict[str, object] = {
         "now": NOON, "settings": SETTINGS, "limits": Limits(), "agent_status": "active",
-        "breaker": BreakerState(), "counters": (), "reservation_id": "rsv_1", "contact": CONTACT,
-        "consent": consent(MessageCategory.MARKETING), "customer_window": CustomerWindow(),
+        "breaker": BreakerState(), "budgets": (), "reservation_id": "rsv_1", "contact": CONTACT,
+        "consent": consent(MessageCategory.MARKETING), "customer_window": RollingWindow(),
     }
     base.update(overrides)
     return GateInputs(**base)  # type: ignore[arg-type]
@@ -79,15 +79,15 @@ def test_quiet_hours_defer_without_using_the_trial() -> None:
     assert writes.breaker is None
 
 
-def test_a_full_agent_counter_defers_to_the_next_hour() -> None:
-    hour = hour_period(NOON, "Asia/Kolkata")
-    full = Counter("agent", hour, 20, tuple(f"r{i}" for i in range(20)))
-    verdict, _ = evaluate(inputs(counters=(full,)))
-    assert verdict == Deferred(hour.resets_at, "agent_hourly_limit")
+def test_a_full_agent_budget_defers_until_its_oldest_stamp_of_the_hour_ages_out() -> None:
+    stamps = tuple(Stamp(f"r{i}", NOON - timedelta(minutes=50 - i)) for i in range(20))
+    full = Budget("agent", "gap_fill_agent", 20, 100, RollingWindow(stamps))
+    verdict, _ = evaluate(inputs(budgets=(full,)))
+    assert verdict == Deferred(NOON + timedelta(minutes=10), "agent_hourly_limit")
 
 
 def test_a_customer_contacted_this_hour_is_deferred() -> None:
-    window = CustomerWindow((CustomerSend("other", NOON - timedelta(minutes=30)),))
+    window = RollingWindow((Stamp("other", NOON - timedelta(minutes=30)),))
     verdict, _ = evaluate(inputs(customer_window=window))
     assert isinstance(verdict, Deferred) and verdict.reason == "customer_hourly_limit"
     assert verdict.until == (NOON + timedelta(minutes=30)).astimezone(UTC)

@@ -422,9 +422,9 @@ def derived_cases() -> Iterator[Case]:
 
 # -- governance records: server only ---------------------------------------------------------------------------------
 GOVERNANCE = {
-    "rate_limit_counters": ("gap_fill_agent__day__2024-01-15", {
-        "scope": "gap_fill_agent", "period": "day", "key": "2024-01-15", "limit": 50, "count": 1,
-        "reservation_ids": ["rsv_1"], "starts_at": EARLIER, "expire_at": NOW + timedelta(days=2)}),
+    "rate_limit_windows": ("gap_fill_agent", {
+        "owner": "gap_fill_agent", "scope": "agent", "stamps": [{"reservation_id": "rsv_1", "at": EARLIER}],
+        "hourly_limit": 20, "daily_limit": 100, "updated_at": EARLIER, "expire_at": NOW + timedelta(days=2)}),
     "customer_contact_windows": ("c1", {
         "sends": [{"reservation_id": "rsv_1", "at": EARLIER}], "updated_at": EARLIER,
         "last_agent": "gap_fill_agent", "expire_at": NOW + timedelta(days=2)}),
