@@ -34,7 +34,7 @@ export function chartSvg(rows, { width = 900, height = 320 } = {}) {
   const h = height - pad.top - pad.bottom;
   const step = w / rows.length;
   const maxMessages = Math.max(1, ...rows.map((r) => r.messages));
-  const maxRevenue = Math.max(1, ...rows.map((r) => r.revenue));
+  const maxRevenue = Math.max(100, ...rows.map((r) => r.revenue));
   const x = (i) => pad.left + step * i + step / 2;
   const yMessages = (v) => pad.top + h - (v / maxMessages) * h;
   const yRevenue = (v) => pad.top + h - (v / maxRevenue) * h;

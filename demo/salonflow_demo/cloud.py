@@ -48,7 +48,8 @@ def salon_cloud(*, fixed_ports: bool = False, data_dir: Path | None = None, sche
                 seed(firestore.Client(project=env["GOOGLE_CLOUD_PROJECT"]))
 
         with local_cloud(fixed_ports=fixed_ports, functions_source=ROOT / "functions", data_dir=data_dir,
-                         schedules=schedules, before_functions=prepare) as cloud:
+                         schedules=schedules, before_functions=prepare, rules=ROOT / "firestore.rules",
+                         web_app=ROOT / "console" / "dist") as cloud:
             yield cloud
     finally:
         os.environ.clear()

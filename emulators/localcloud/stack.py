@@ -7,6 +7,7 @@ Used by ``make up`` (``python -m localcloud up``), the end-to-end tests and ``ma
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -16,7 +17,8 @@ from localcloud.testing import RunningServer, free_port, run_server
 
 PROJECT = "demo-salonflow"
 REGION = "asia-south1"
-DEFAULT_PORTS = {"firestore": 8080, "pubsub": 8085, "tasks": 9499, "functions": 5001, "twilio": 8099}
+DEFAULT_PORTS = {"firestore": 8080, "pubsub": 8085, "tasks": 9499, "functions": 5001, "twilio": 8099,
+                 "auth": 9099, "firestore-web": 8081, "hosting": 5000}
 SANDBOX_ACCOUNT_SID = "AC00000000000000000000000000000000"
 SANDBOX_AUTH_TOKEN = "localcloud-sandbox-auth-token"
 SANDBOX_WHATSAPP_FROM = "whatsapp:+14155238886"
@@ -46,7 +48,7 @@ def cloud_env(ports: dict[str, int]) -> dict[str, str]:
         "PUBSUB_EMULATOR_HOST": f"127.0.0.1:{ports['pubsub']}",
         "CLOUD_TASKS_EMULATOR_HOST": f"127.0.0.1:{ports['tasks']}",
         # firebase-admin accepts the emulator's unsigned ID tokens only when this is set.
-        "FIREBASE_AUTH_EMULATOR_HOST": "127.0.0.1:9099",
+        "FIREBASE_AUTH_EMULATOR_HOST": f"127.0.0.1:{ports.get('auth', 9099)}",
         "TWILIO_ACCOUNT_SID": SANDBOX_ACCOUNT_SID,
         "TWILIO_AUTH_TOKEN": SANDBOX_AUTH_TOKEN,
         "TWILIO_API_BASE_URL": f"http://127.0.0.1:{ports['twilio']}",
@@ -66,11 +68,18 @@ def local_cloud(
     data_dir: Path | None = None,
     schedules: bool = True,
     before_functions: Callable[[dict[str, str]], None] | None = None,
+    rules: Path | None = None,
+    web_app: Path | None = None,
 ) -> Iterator[LocalCloud]:
     """Start every server (on free ports unless ``fixed_ports``), stop them all when the block ends.
 
     ``before_functions(env)`` runs once the emulators are up but before the functions register their
     triggers: the place to import existing data without replaying it through the triggers.
+
+    ``rules`` is enforced for every caller but the Admin SDK (``Bearer owner``), as Google does for web
+    clients. Browsers reach the cloud through the Auth emulator, ``firestore-web`` (the Firebase JS SDK's
+    WebChannel and REST transports, translated to our Firestore emulator) and, with ``web_app``, Firebase
+    Hosting serving that directory with ``/autonomous/**`` rewritten to the API function.
     """
     ports = dict(DEFAULT_PORTS) if fixed_ports else {name: free_port() for name in DEFAULT_PORTS}
     env = cloud_env(ports)
@@ -82,7 +91,12 @@ def local_cloud(
             assert data_dir is not None
             data_dir.mkdir(parents=True, exist_ok=True)
             firestore_args += ["--data-dir", str(data_dir / "firestore")]
+        if rules is not None:
+            firestore_args += ["--rules", str(rules)]
         servers["firestore"] = stack.enter_context(run_server("firestore", firestore_args, port=ports["firestore"]))
+        servers["auth"] = stack.enter_context(run_server("auth", ["--project", PROJECT], port=ports["auth"]))
+        servers["firestore-web"] = stack.enter_context(run_server(
+            "firestore-web", ["--firestore", env["FIRESTORE_EMULATOR_HOST"]], port=ports["firestore-web"]))
         pubsub_args, tasks_args = ["--project", PROJECT], ["--project", PROJECT]
         if data_dir is not None:
             pubsub_args += ["--data-dir", str(data_dir / "pubsub")]
@@ -105,6 +119,12 @@ def local_cloud(
                 functions_args.append("--no-schedules")
             servers["functions"] = stack.enter_context(
                 run_server("functions", functions_args, port=ports["functions"], env=env, timeout_s=60.0))
+        if web_app is not None:
+            browser = {"firestore": f"127.0.0.1:{ports['firestore-web']}", "auth": f"http://127.0.0.1:{ports['auth']}"}
+            servers["hosting"] = stack.enter_context(run_server("hosting", [
+                "--public", str(web_app), "--project", PROJECT, "--emulators", json.dumps(browser),
+                "--function-base", f"http://127.0.0.1:{ports['functions']}/{PROJECT}/{REGION}/autonomous"],
+                port=ports["hosting"]))
         yield LocalCloud(servers=servers, env=env)
 
 
