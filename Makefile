@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: venv lint unit integration e2e test demo up bench predeploy clean
+.PHONY: venv lint unit integration e2e test demo up bench predeploy clean console browser
 
 venv: $(STAMP)
 
@@ -22,6 +22,28 @@ $(RULES_NODE): tests/rules/package.json tests/rules/package-lock.json
 	npm ci --prefix tests/rules --no-audit --no-fund --loglevel=error
 	touch $(RULES_NODE)
 
+# The owner console (console/): npm packages pinned by its lock file, bundled into console/dist by esbuild.
+CONSOLE_NODE := console/node_modules/.package-lock.json
+CONSOLE_DIST := console/dist/app.js
+
+$(CONSOLE_NODE): console/package.json console/package-lock.json
+	npm ci --prefix console --no-audit --no-fund --loglevel=error
+	touch $(CONSOLE_NODE)
+
+$(CONSOLE_DIST): $(CONSOLE_NODE) console/build.mjs console/index.html $(wildcard console/src/*)
+	npm run --silent build --prefix console
+
+console: $(CONSOLE_DIST)
+
+# Debian's Chromium for the browser tests (installed as root; nothing happens when it is already there).
+CHROMIUM := /usr/bin/chromium
+
+$(CHROMIUM):
+	apt-get install -y --no-install-recommends chromium || \
+	  (apt-get update && apt-get install -y --no-install-recommends chromium)
+
+browser: $(CHROMIUM)
+
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
@@ -32,16 +54,16 @@ unit: venv
 integration: venv $(RULES_NODE)
 	$(VENV)/bin/pytest tests/integration -q
 
-e2e: venv
+e2e: venv console browser
 	$(VENV)/bin/pytest tests/e2e -q
 
-test: lint $(RULES_NODE)
+test: lint $(RULES_NODE) console browser
 	$(VENV)/bin/pytest -q -p no:cacheprovider
 
 demo: venv
 	$(PY) -m salonflow_demo
 
-up: venv
+up: venv console
 	$(PY) -m salonflow_demo.up
 
 bench: venv
@@ -54,4 +76,4 @@ predeploy:
 	RESOURCE_DIR=functions sh -c 'rm -rf "$$RESOURCE_DIR/salonflow" && cp -r "$$RESOURCE_DIR/../shared/salonflow" "$$RESOURCE_DIR/salonflow"' 
 
 clean:
-	rm -rf $(VENV) .localcloud functions/salonflow tests/rules/node_modules
+	rm -rf $(VENV) .localcloud functions/salonflow tests/rules/node_modules console/node_modules console/dist

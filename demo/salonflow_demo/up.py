@@ -30,6 +30,7 @@ def main(argv: list[str]) -> int:
         for name, server in sorted(cloud.servers.items()):
             print(f"  {name:<10} http://{server.address}")
         print(f"  API        {cloud.function_url('autonomous')}/autonomous/openapi.json")
+        print(f"  console    {cloud.url('hosting')}/  (owner console: sign in with an Auth emulator account, README)")
         print("Environment for clients (PWA, scripts, the Firebase CLI):")
         for line in export_lines(cloud.env):
             print(f"  {line}")
