@@ -1,6 +1,6 @@
 // Server-owned collections (read by members, written by nobody) and approvals (owners and managers respond to
 // a pending, unexpired approval in their own name; collection-group queries must prove the salon).
-import { collection, collectionGroup, deleteDoc, doc, getDoc, getDocs, query, setDoc, updateDoc, where } from 'firebase/firestore';
+import { collection, collectionGroup, deleteDoc, doc, getDoc, getDocs, query, runTransaction, setDoc, updateDoc, where } from 'firebase/firestore';
 import { Cases, MEMBERS, uidOf } from './harness.mjs';
 import { EARLIER, NOW, T, approvalDoc, fromNow, response } from './fixtures.mjs';
 
@@ -85,7 +85,40 @@ const approvals = new Cases('salons/{salonId}/approvals');
   ]) {
     approvals.deny(`approval response also changing ${field}`, 'owner', respond(pending(), { ...response('u_owner'), [field]: value }));
   }
-  approvals.deny('approval response without updated_at', 'owner', respond(pending(), { status: 'approved', response: response('u_owner').response }));
+  // The natural answers from the spec's fields, as a PWA writes them (docs/security.md, "Approvals").
+  approvals.allow('approval response leaving updated_at alone', 'owner', respond(pending(), { status: 'approved', response: response('u_owner').response }));
+  const dotted = (uid, status = 'approved', extra = {}) => ({
+    status,
+    'response.action': status === 'approved' ? 'approve' : 'reject',
+    'response.responded_by': uid,
+    'response.responded_at': NOW(),
+    updated_at: NOW(),
+    ...extra,
+  });
+  approvals.allow('approval approved with dotted response fields', 'owner', respond(pending(), dotted('u_owner')));
+  approvals.allow('approval rejected with dotted fields and a note', 'manager', respond(pending(), dotted('u_manager', 'rejected', { 'response.notes': 'Not this one' })));
+  const inTransaction = pending();
+  approvals.allow('approval approved in a transaction that re-reads it', 'owner', (db) => runTransaction(db, async (transaction) => {
+    const ref = doc(db, inTransaction);
+    const snap = await transaction.get(ref);
+    if (snap.data().status !== 'pending') throw new Error('already answered');
+    transaction.update(ref, dotted('u_owner'));
+  }));
+  approvals.deny('approval response with a client-clock updated_at', 'owner', respond(pending(), { ...response('u_owner'), updated_at: fromNow(-2000) }));
+  approvals.deny('approval response without a status change', 'owner', respond(pending(), { response: response('u_owner').response, updated_at: NOW() }));
+  approvals.deny('approval dotted response without a status change', 'owner', respond(pending(), (({ status, ...rest }) => rest)(dotted('u_owner'))));
+  approvals.deny('approval status change without a response', 'owner', respond(pending(), { status: 'approved', updated_at: NOW() }));
+  for (const word of ['approved', 'APPROVE', 'yes']) {
+    approvals.deny(`approval response with action '${word}'`, 'owner', respond(pending(), dotted('u_owner', 'approved', { 'response.action': word })));
+  }
+  approvals.deny('approval response with a client-clock responded_at', 'owner', respond(pending(), dotted('u_owner', 'approved', { 'response.responded_at': fromNow(-2000) })));
+  approvals.deny('approval response with an ISO-string responded_at', 'owner', respond(pending(), dotted('u_owner', 'approved', { 'response.responded_at': new Date().toISOString() })));
+  const twice = pending();
+  approvals.deny('approval answered twice (second answer on an approved approval)', 'owner', async (db) => {
+    const path = twice;
+    await updateDoc(doc(db, path), dotted('u_owner'));
+    await updateDoc(doc(db, path), dotted('u_owner', 'rejected'));
+  });
   approvals.deny('approval response with an extra key', 'owner', respond(pending(), response('u_owner', 'approved', { via: 'hack' })));
   approvals.deny('approval response notes too long', 'owner', respond(pending(), response('u_owner', 'approved', { notes: 'x'.repeat(2001) })));
   const anonymousResponse = response('u_owner');

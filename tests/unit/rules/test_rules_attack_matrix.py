@@ -497,9 +497,29 @@ def approval_cases() -> Iterator[Case]:
         tampered = approved(pending, "u_owner")
         tampered[field] = value
         yield deny(f"approval response also changing {field}", update(path, OWNER, pending, tampered))
+    # The natural answer from the spec's fields (status + response) need not touch updated_at; if it does,
+    # the stamp is the server's time.
     no_stamp = approved(pending, "u_owner")
     no_stamp["updated_at"] = pending["updated_at"]
-    yield deny("approval response without updated_at", update(path, OWNER, pending, no_stamp))
+    yield allow("approval response leaving updated_at alone", update(path, OWNER, pending, no_stamp))
+    no_notes = approved(pending, "u_owner")
+    del no_notes["response"]["notes"]
+    yield allow("approval response without a notes key", update(path, OWNER, pending, no_notes))
+    client_stamp = approved(pending, "u_owner")
+    client_stamp["updated_at"] = NOW - timedelta(seconds=2)
+    yield deny("approval response with a client-clock updated_at", update(path, OWNER, pending, client_stamp))
+    response_only = approved(pending, "u_owner")
+    response_only["status"] = "pending"
+    yield deny("approval response without a status change", update(path, OWNER, pending, response_only))
+    status_only = edited(pending, status="approved", updated_at=NOW)
+    yield deny("approval status change without a response", update(path, OWNER, pending, status_only))
+    for word in ("approved", "APPROVE", "yes"):
+        worded = approved(pending, "u_owner")
+        worded["response"]["action"] = word
+        yield deny(f"approval response with action {word!r}", update(path, OWNER, pending, worded))
+    as_text = approved(pending, "u_owner")
+    as_text["response"]["responded_at"] = NOW.isoformat()
+    yield deny("approval response with an ISO-string responded_at", update(path, OWNER, pending, as_text))
     extra = approved(pending, "u_owner")
     extra["response"]["via"] = "hack"
     yield deny("approval response with an extra key", update(path, OWNER, pending, extra))
