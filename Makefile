@@ -66,10 +66,11 @@ demo: venv
 up: venv console
 	$(PY) -m salonflow_demo.up
 
-bench: venv
+bench: venv console browser
 	$(PY) bench/emulator.py
 	$(PY) bench/cold_start.py
 	$(PY) bench/agents_firestore_cost.py
+	$(PY) bench/console_latency.py
 
 # The same command firebase.json's predeploy runs (the Firebase CLI sets RESOURCE_DIR).
 predeploy:
