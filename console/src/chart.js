@@ -64,7 +64,7 @@ export function renderChart(ctx, root) {
   return listenToDay(ctx, (state) => {
     const refused = ['decisions', 'outreach', 'gaps'].filter((name) => state.errors[name]);
     if (refused.length) {
-      ctx.refuse(area, refused.join(', '), state.errors[refused[0]]);
+      ctx.refuse(area, `this salon's ${refused.join(', ')}`, state.errors[refused[0]]);
       return;
     }
     const rows = hourly(state, ctx.timeZone);

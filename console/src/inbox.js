@@ -14,7 +14,8 @@ export function renderInbox(ctx, root) {
       <h2>Approval inbox</h2>
       <p class="hint">${canAnswer
         ? 'Agents ask before they act on these. Answer here, on WhatsApp or through the API: every open tab updates.'
-        : `Your role (${escapeHtml(role)}) can see approvals; only owners and managers answer them.`}</p>
+        : role ? `Your role (${escapeHtml(role)}) can see approvals; only owners and managers answer them.`
+          : 'You have no role in this salon.'}</p>
       <div class="notices" data-testid="notices"></div>
       <p class="status" data-testid="inbox-status">Loading…</p>
       <ul class="approvals" data-testid="approvals"></ul>
@@ -106,7 +107,7 @@ export function renderInbox(ctx, root) {
   }, (error) => {
     status.textContent = '';
     list.innerHTML = '';
-    ctx.refuse(root, 'approvals', error);
+    ctx.refuse(root, "this salon's approvals", error);
   });
   const timer = setInterval(draw, 1000);
   return () => { stop(); clearInterval(timer); };

@@ -21,7 +21,7 @@ function refuse(element, what, error) {
     ? "the salon's security rules refuse it to your account"
     : `${error?.code ?? 'error'}: ${error?.message ?? error}`;
   element.insertAdjacentHTML('beforeend', `<div class="refusal" data-testid="refusal" role="alert">
-    <h3>Not available to you</h3><p>You may not see ${escapeHtml(what)} of this salon: ${escapeHtml(reason)}.</p></div>`);
+    <h3>Not available to you</h3><p>You may not see ${escapeHtml(what)}: ${escapeHtml(reason)}.</p></div>`);
 }
 
 function renderLogin(auth, message = '') {
@@ -89,7 +89,7 @@ async function renderSignedIn(services, user) {
     app.querySelector('[data-testid="salon-name"]').textContent = salon.name ?? salonId;
     show(salon.timezone || 'Asia/Kolkata');
   }, (error) => {
-    refuse(banner, 'the salon', error);
+    refuse(banner, "this salon's settings", error);
     show('Asia/Kolkata');
   });
   teardown = () => { stopSalon(); stopPage(); };

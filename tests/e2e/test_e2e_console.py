@@ -9,6 +9,7 @@ no agent states; a member of another salon sees only refusals; the today page dr
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import statistics
@@ -22,6 +23,7 @@ from console_support import (
     OTHER_SALON_ID,
     SALON_ID,
     Browser,
+    BrowserError,
     ConsoleStack,
     eventually,
     require_browser,
@@ -126,6 +128,9 @@ def test_an_agent_approval_appears_live_and_approving_it_in_the_browser_executes
     if data["action_details"].get("customer_name"):
         assert browser.texts("a", f"{row(approval.id)} [data-testid='customer']") == [
             data["action_details"]["customer_name"]]
+    with contextlib.suppress(BrowserError):  # the rest of the agent's wave, for a fuller picture
+        browser.call("waitForFunction", page="a", timeout=5000,
+                     js="return document.querySelectorAll('[data-testid=approval]').length >= 3")
     screenshot(browser, "a", "console-inbox.png", tmp_path)
 
     before = len(stack.messages())
