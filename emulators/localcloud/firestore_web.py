@@ -13,6 +13,7 @@ listeners behave exactly as for any gRPC client; the caller's ``Authorization`` 
   ``[[id, [<message as proto3 JSON>]], ...]`` in BrowserChannel's length-prefixed chunks. A gRPC error
   becomes ``[{"error": {"code", "status", "message"}}]``, which the SDK turns into the stream's error.
   ``TYPE=terminate`` closes a session; an unknown ``SID`` is answered ``400 Unknown SID``.
+  ``GET /_localcloud/stats`` counts sessions, streaming and long-polling backchannels and REST calls.
 - **REST/JSON** for the unary RPCs the SDK sends with XHR: ``POST /v1/{database}/documents:commit``,
   ``:batchGet``, ``:beginTransaction``, ``:rollback``, ``/v1/{parent}:runQuery``, ``:runAggregationQuery``
   (streamed results answered as one JSON array); errors as ``{"error": {"code", "message", "status"}}``.
@@ -188,6 +189,8 @@ class Gateway:
             ("grpc.max_receive_message_length", 64 * 1024 * 1024)])
         self.sessions: dict[str, Session] = {}
         self.lock = threading.Lock()
+        # GET /_localcloud/stats: how the SDKs connected (streaming or long-polling backchannels, REST calls).
+        self.stats = {"sessions": 0, "backchannel_streaming": 0, "backchannel_long_polling": 0, "rest_calls": 0}
         threading.Thread(target=self._reap, daemon=True, name="webchannel-reaper").start()
 
     # -------------------------------------------------------------------------------------- WebChannel
@@ -201,6 +204,7 @@ class Gateway:
         session.call = stub(session.request_iterator(), metadata=metadata)
         with self.lock:
             self.sessions[session.sid] = session
+            self.stats["sessions"] += 1
         threading.Thread(target=self._pump, args=(session,), daemon=True, name=f"webchannel-{rpc}").start()
         return session
 
@@ -243,6 +247,8 @@ class Gateway:
     # ------------------------------------------------------------------------------------------ REST
     def unary(self, path: str, method: str, body: bytes, authorization: str | None) -> tuple[int, Any]:
         grpc_method, request_class, response_class, streamed, path_field = UNARY[method]
+        with self.lock:
+            self.stats["rest_calls"] += 1
         payload = json.loads(body or b"{}")
         request = json_format.ParseDict(payload, request_class(), ignore_unknown_fields=True)
         if path_field == "database":
@@ -323,6 +329,11 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/":
             self._answer(200, b"Ok")
             return
+        if path == "/_localcloud/stats":
+            with self.gateway.lock:
+                stats = {**self.gateway.stats, "open_sessions": len(self.gateway.sessions)}
+            self._answer(200, _json(stats).encode(), "application/json")
+            return
         match = CHANNEL_PATH.match(path)
         if not match:
             self._answer(404, b"Not found")
@@ -384,6 +395,8 @@ class Handler(BaseHTTPRequestHandler):
         self._answer(400, b"Bad request")
 
     def _backchannel(self, session: Session, acked: int, long_polling: bool) -> None:
+        with self.gateway.lock:
+            self.gateway.stats["backchannel_long_polling" if long_polling else "backchannel_streaming"] += 1
         session.acknowledge(acked)
         with session.cond:
             session.backchannel_generation += 1

@@ -10,9 +10,11 @@ no agent states; a member of another salon sees only refusals; the today page dr
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import statistics
+import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -283,6 +285,8 @@ def test_listener_latency_from_a_server_write_to_the_page(stack: ConsoleStack, b
         committed = write_test_approval(stack.client, approval_id).timestamp() * 1000
         browser.wait_for("a", row(approval_id), timeout_s=10)
         latencies.append(browser.evaluate("a", "return window.__approvalSeenAt[arg]", approval_id) - committed)
+    with urllib.request.urlopen(f"{stack.cloud.url('firestore-web')}/_localcloud/stats", timeout=10) as answer:
+        transport = json.loads(answer.read())
     print(f"\nlistener latency over {len(latencies)} approvals: median {statistics.median(latencies):.0f} ms, "
-          f"max {max(latencies):.0f} ms")
+          f"max {max(latencies):.0f} ms; browser transport {transport}")
     assert all(latency >= -50 for latency in latencies)  # same clock: seen after written
