@@ -110,6 +110,15 @@ class ConsoleStack:
                                    ack_ids=[m.ack_id for m in pulled.received_messages])
         return [json.loads(m.message.data) for m in pulled.received_messages]
 
+    def sign_in_token(self, person: Person) -> str:
+        """The person's ID token from the Auth emulator, as the JS SDK gets it."""
+        request = urllib.request.Request(
+            f"{self.cloud.url('auth')}/identitytoolkit.googleapis.com/v1/accounts:signInWithPassword?key=fake",
+            data=json.dumps({"email": person.email, "password": PASSWORD, "returnSecureToken": True}).encode(),
+            method="POST", headers={"content-type": "application/json"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return str(json.loads(response.read())["idToken"])
+
     def add_person(self, name: str, role: str | None, salon_id: str = SALON_ID) -> Person:
         """An Auth account with ``salon_roles = {salon_id: role}``, created as firebase-admin would."""
         person = Person(uid=f"u_{name}", email=f"{name}@console.test", role=role, salon_id=salon_id)

@@ -76,20 +76,27 @@ def cancel_a_booking(stack: ConsoleStack) -> Any:
 
 
 _used_gaps: set[str] = set()
+_picked: set[str] = set()
 
 
-def pending_agent_approval(stack: ConsoleStack) -> Any:
-    """A pending approval an agent asked for, about a gap no earlier test answered (one offer per gap goes
-    out at a time, so a second approved offer for the same gap would wait for the first)."""
+def pending_agent_approval(stack: ConsoleStack, *, to_execute: bool = True) -> Any:
+    """A pending approval an agent asked for that no earlier test picked. ``to_execute``: one whose offer will
+    go out when approved — about a gap no earlier test answered (one offer per gap is out at a time) and a
+    customer who may be contacted."""
     def probe() -> Any:
-        fresh = [snap for snap in stack.client.collection(f"salons/{SALON_ID}/approvals")
-                 .where("status", "==", "pending").stream()
-                 if not snap.id.startswith("probe")
-                 and snap.to_dict()["action_details"].get("gap_id") not in _used_gaps
-                 and contactable(stack, snap.to_dict()["action_details"].get("customer_id"))]
+        fresh = []
+        for snap in stack.client.collection(f"salons/{SALON_ID}/approvals").where("status", "==", "pending").stream():
+            details = snap.to_dict()["action_details"]
+            if snap.id.startswith("probe") or snap.id in _picked:
+                continue
+            if to_execute and (details.get("gap_id") in _used_gaps or not contactable(stack, details.get("customer_id"))):
+                continue
+            fresh.append(snap)
         return max(fresh, key=lambda snap: snap.update_time) if fresh else None
     found = eventually(probe, timeout_s=60, what="an approval requested by the gap-fill agent")
-    _used_gaps.add(found.to_dict()["action_details"].get("gap_id"))
+    _picked.add(found.id)
+    if to_execute:
+        _used_gaps.add(found.to_dict()["action_details"].get("gap_id"))
     return found
 
 
@@ -201,6 +208,28 @@ def test_two_tabs_approving_at_once_give_one_effect_and_already_answered_in_the_
     assert len(effects(stack, approval.id, decision_id)["granted"]) == 1
     stored = stack.client.document(f"salons/{SALON_ID}/approvals/{approval.id}").get().to_dict()
     assert stored["response"]["responded_by"] == owner.uid
+
+
+def test_answers_given_on_whatsapp_or_through_the_api_leave_every_open_tab(stack: ConsoleStack, browser: Browser) -> None:
+    by_api = pending_agent_approval(stack, to_execute=False)
+    by_whatsapp = pending_agent_approval(stack, to_execute=False)
+    for tab in ("a", "b"):
+        for approval in (by_api, by_whatsapp):
+            browser.wait_for(tab, row(approval.id), timeout_s=20)
+    token = stack.sign_in_token(stack.people["owner"])
+    request = urllib.request.Request(  # through Hosting's /autonomous rewrite, as the console calls the API
+        f"{stack.console_url}/autonomous/approvals/{by_api.id}/action?salon_id={SALON_ID}", method="POST",
+        data=json.dumps({"action": "reject", "notes": "not today"}).encode(),
+        headers={"authorization": f"Bearer {token}", "content-type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as answer:
+        assert answer.status == 200
+    approver = stack.client.document(f"salons/{SALON_ID}").get().to_dict()["approvers"][0]["phone"]
+    stack.sandbox("POST", "/_sandbox/reply", {"from": approver, "body": f"REJECT {by_whatsapp.id[-6:]}"})
+    for tab in ("a", "b"):
+        for approval in (by_api, by_whatsapp):
+            browser.wait_for(tab, row(approval.id), state="detached", timeout_s=30)
+    for approval in (by_api, by_whatsapp):
+        assert stack.client.document(f"salons/{SALON_ID}/approvals/{approval.id}").get().to_dict()["status"] == "rejected"
 
 
 def approval_summary_in(text: str, stack: ConsoleStack, approval_id: str) -> bool:
