@@ -117,6 +117,15 @@ def test_twilio_secrets_are_declared_only_where_twilio_is_used(manifest: dict[st
         "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"}
 
 
+def test_every_function_runs_as_the_terraform_service_account_set_by_a_param(manifest: dict[str, Any]) -> None:
+    accounts = {endpoint.get("serviceAccountEmail") for endpoint in manifest["endpoints"].values()}
+    assert accounts == {"{{ params.FUNCTIONS_SERVICE_ACCOUNT }}"}
+    [param] = [p for p in manifest["params"] if p["name"] == "FUNCTIONS_SERVICE_ACCOUNT"]
+    assert param["default"] == "salon-flow-api@"
+    terraform = (Path(__file__).resolve().parents[2] / "terraform" / "main.tf").read_text()
+    assert 'account_id   = "salon-flow-api"' in terraform
+
+
 def test_memory_and_timeouts_are_sized_per_function(manifest: dict[str, Any]) -> None:
     endpoints = manifest["endpoints"]
     assert endpoints["internal"]["availableMemoryMb"] == 1024 and endpoints["internal"]["timeoutSeconds"] == 300
