@@ -105,7 +105,7 @@ def on_approval_updated(
 
 # --- Pub/Sub --------------------------------------------------------------------------------------
 
-@pubsub_fn.on_message_published(topic="salon-events", retry=True)
+@pubsub_fn.on_message_published(topic="salon-events", retry=True, secrets=TWILIO_SECRETS)
 def on_salon_event(event: pubsub_fn.CloudEvent[pubsub_fn.MessagePublishedData]) -> None:
     """salon-events consumer: urgent approvals reach their approvers at once; every event is counted."""
     runtime.salon_event(event)
