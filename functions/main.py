@@ -13,8 +13,14 @@ KOLKATA = scheduler_fn.Timezone("Asia/Kolkata")
 TWILIO_ACCOUNT_SID = params.SecretParam("TWILIO_ACCOUNT_SID")
 TWILIO_AUTH_TOKEN = params.SecretParam("TWILIO_AUTH_TOKEN")
 TWILIO_SECRETS = [TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN]
+# The identity every function runs as: the account Terraform creates with the spec's roles, not the default
+# compute account. "name@" is the Firebase CLI's project-relative form (it appends the project's domain).
+FUNCTIONS_SERVICE_ACCOUNT = params.StringParam(
+    "FUNCTIONS_SERVICE_ACCOUNT", default="salon-flow-api@",
+    description="Service account the functions run as (Terraform output service_account_email)")
 
-options.set_global_options(region=REGION, memory=options.MemoryOption.MB_512, max_instances=20)
+options.set_global_options(region=REGION, memory=options.MemoryOption.MB_512, max_instances=20,
+                           service_account=FUNCTIONS_SERVICE_ACCOUNT)  # type: ignore[arg-type]
 
 
 # --- HTTP -----------------------------------------------------------------------------------------
@@ -99,7 +105,7 @@ def on_approval_updated(
 
 # --- Pub/Sub --------------------------------------------------------------------------------------
 
-@pubsub_fn.on_message_published(topic="salon-events", retry=True)
+@pubsub_fn.on_message_published(topic="salon-events", retry=True, secrets=TWILIO_SECRETS)
 def on_salon_event(event: pubsub_fn.CloudEvent[pubsub_fn.MessagePublishedData]) -> None:
-    """salon-events consumer: urgent approvals reach the owner at once."""
+    """salon-events consumer: urgent approvals reach their approvers at once; every event is counted."""
     runtime.salon_event(event)

@@ -149,4 +149,4 @@ def approval_changed(event: Any) -> None:
 def salon_event(event: Any) -> None:
     from salonflow.entrypoints.events import on_salon_event
 
-    on_salon_event(event, firestore(), now())
+    on_salon_event(event, firestore(), now(), service_ports)

@@ -111,10 +111,21 @@ def test_triggers_listen_to_bookings_approvals_and_salon_events(manifest: dict[s
 def test_twilio_secrets_are_declared_only_where_twilio_is_used(manifest: dict[str, Any]) -> None:
     secrets = {name: [s["key"] for s in endpoint.get("secretEnvironmentVariables") or []]
                for name, endpoint in manifest["endpoints"].items()}
-    assert secrets["webhooks"] == secrets["internal"] == ["TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"]
+    # on_salon_event WhatsApps the approvers of an approval nobody has told yet.
+    assert secrets["webhooks"] == secrets["internal"] == secrets["on_salon_event"] == [
+        "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"]
     assert secrets["autonomous"] == []
     assert {p["name"] for p in manifest["params"] if p.get("type") == "secret"} == {
         "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"}
+
+
+def test_every_function_runs_as_the_terraform_service_account_set_by_a_param(manifest: dict[str, Any]) -> None:
+    accounts = {endpoint.get("serviceAccountEmail") for endpoint in manifest["endpoints"].values()}
+    assert accounts == {"{{ params.FUNCTIONS_SERVICE_ACCOUNT }}"}
+    [param] = [p for p in manifest["params"] if p["name"] == "FUNCTIONS_SERVICE_ACCOUNT"]
+    assert param["default"] == "salon-flow-api@"
+    terraform = (Path(__file__).resolve().parents[2] / "terraform" / "main.tf").read_text()
+    assert 'account_id   = "salon-flow-api"' in terraform
 
 
 def test_memory_and_timeouts_are_sized_per_function(manifest: dict[str, Any]) -> None:

@@ -1,14 +1,20 @@
-"""The ``salon-events`` consumer: live per-day event counters the owner dashboard listens to.
+"""The ``salon-events`` consumer: approval requests reach their approvers, and live per-day counters.
 
-The executor notifies approvers itself when it requests an approval; this consumer keeps
-``salons/{salon_id}/event_counters/{YYYY-MM-DD}`` (salon-local day) up to date so the PWA's
-realtime listener sees agent activity as it happens. Pub/Sub delivers at least once: the event id
-keys an idempotency record, so a redelivered event is counted once.
+1. ``approval_requested``: the approvers get the WhatsApp / push notification unless they already had it
+   (``Executor.notify_approvers_once``, one idempotency record per approval). The executor notifies as it
+   requests an approval; this covers approvals recorded through the API and a notification lost when the
+   requesting process died. Urgent ones are pushed as urgent.
+2. Every event counts into ``salons/{salon_id}/event_counters/{YYYY-MM-DD}`` (salon-local day), so the PWA's
+   realtime listener sees agent activity as it happens.
+
+Pub/Sub delivers at least once: the event id keys an idempotency record, so a redelivered event is counted
+once and notifies nobody again.
 """
 
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,7 +22,9 @@ from zoneinfo import ZoneInfo
 from google.cloud import firestore
 
 from salonflow.adapters.firestore.governance_idempotency import IdempotencyStore
-from salonflow.adapters.pubsub_events import SalonEvent
+from salonflow.adapters.pubsub_events import EventType, SalonEvent
+from salonflow.services.executor import Executor
+from salonflow.services.ports import ServicePorts
 
 COUNTERS = "event_counters"
 DEFAULT_TIMEZONE = "Asia/Kolkata"
@@ -35,12 +43,14 @@ def salon_day(client: Any, salon_id: str, occurred_at: datetime) -> str:
     return occurred_at.astimezone(ZoneInfo(zone)).date().isoformat()
 
 
-def on_salon_event(event: Any, client: Any, now: datetime) -> str:
+def on_salon_event(event: Any, client: Any, now: datetime, ports: Callable[[], ServicePorts]) -> str:
     salon_event = decode(event)
     store = IdempotencyStore(client, salon_event.salon_id)
     with store.guard(f"event:{salon_event.event_id}", salon_event.event_id) as run:
         if run.replayed:
             return "replayed"
+        if salon_event.event_type is EventType.APPROVAL_REQUESTED:
+            Executor(client, salon_event.salon_id, ports()).notify_approvers_once(salon_event.resource_id, now)
         day = salon_day(client, salon_event.salon_id, salon_event.occurred_at)
         client.collection("salons", salon_event.salon_id, COUNTERS).document(day).set({
             "date": day,

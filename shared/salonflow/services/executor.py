@@ -28,6 +28,7 @@ from google.cloud import firestore
 from salonflow.adapters.firestore.governance_audit import AuditLogWriter
 from salonflow.adapters.firestore.governance_breaker import BreakerStore
 from salonflow.adapters.firestore.governance_gate import Governor
+from salonflow.adapters.firestore.governance_idempotency import IdempotencyStore
 from salonflow.adapters.firestore.governance_transactions import run_transaction
 from salonflow.adapters.firestore.repositories import SalonRepositories
 from salonflow.adapters.pubsub_events import EventType, SalonEvent
@@ -44,6 +45,7 @@ from salonflow.domain.decisions import (
 )
 from salonflow.domain.enums import (
     ApprovalPriority,
+    ApprovalStatus,
     AutonomyLevel,
     DecisionApprovalStatus,
     DecisionType,
@@ -387,7 +389,7 @@ class Executor:
         self._publish(EventType.APPROVAL_REQUESTED, approval_id, now, related=related,
                       data={"decision_type": proposal.decision_type.value, "priority": approval.priority.value,
                             "expires_at": approval.expires_at.isoformat(), "summary": approval.action_summary})
-        self._notify_approvers(approval, now)
+        self.notify_approvers_once(approval_id, now)
         return Execution(decision_id, Result.APPROVAL_REQUESTED, why)
 
     def _slot_text(self, proposal: Proposal) -> str | None:
@@ -405,6 +407,23 @@ class Executor:
         if level == AutonomyLevel.MANUAL_ONLY:
             return ApprovalPriority.HIGH
         return ApprovalPriority.MEDIUM if proposal.contacts_customer else ApprovalPriority.LOW
+
+    def notify_approvers_once(self, approval_id: str, now: datetime) -> str:
+        """Tell the approvers about a pending approval, once, whoever asks first: the executor as it requests
+        the approval, or the `salon-events` consumer for an approval recorded elsewhere (the API) or one whose
+        first notification was lost to a crash. Both go through one idempotency record."""
+        approval = self.repos.approvals.get(approval_id)
+        if approval is None:
+            return "unknown_approval"
+        if approval.status is not ApprovalStatus.PENDING or approval.expires_at <= now:
+            return "answered"
+        with IdempotencyStore(self.client, self.salon_id).guard(f"approval-notify:{approval_id}",
+                                                                 approval_id) as run:
+            if run.replayed:
+                return "already_notified"
+            self._notify_approvers(approval, now)
+            run.complete("notified")
+        return "notified"
 
     def _notify_approvers(self, approval: Approval, now: datetime) -> None:
         """WhatsApp the approvers (template `approval_request`) and push to the salon's approver topic."""
