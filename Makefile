@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: venv lint unit integration e2e test demo up bench predeploy clean console browser
+.PHONY: venv lint unit integration e2e test demo up token bench predeploy clean console browser
 
 venv: $(STAMP)
 
@@ -63,8 +63,12 @@ test: lint $(RULES_NODE) console browser
 demo: venv
 	$(PY) -m salonflow_demo
 
+# make up DEMO=1 loads the demo salon; make token prints an owner token and a curl example.
 up: venv console
-	$(PY) -m salonflow_demo.up
+	$(PY) -m salonflow_demo.up $(if $(DEMO),--demo) $(ARGS)
+
+token: venv
+	$(PY) -m salonflow_demo.token $(ARGS)
 
 bench: venv console browser
 	$(PY) bench/emulator.py

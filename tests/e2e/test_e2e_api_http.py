@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from e2e_support import SALON_ID, Stack, start_stack, upcoming_tuesday
 from localcloud.auth import emulator_id_token
+from salonflow_demo.token import owner_token, usage
 
 ERROR_KEYS = {"code", "message", "details"}
 
@@ -66,3 +67,15 @@ def test_staff_may_read_every_list_but_not_act_where_a_manager_is_needed(stack: 
             assert status in (200, 404), (method, path, status, body)  # 404: the placeholder id "x" is unknown
         else:
             assert status == 403, (method, path, status, body)
+
+
+def test_the_token_and_curl_make_token_prints_work_against_the_function_url_it_names(stack: Stack) -> None:
+    token = owner_token(SALON_ID)
+    printed = usage(SALON_ID, token)
+    assert "/autonomous/autonomous/" not in printed and "/autonomous/agents?salon_id=" in printed
+    status, body = call(stack, "GET", f"/agents?salon_id={SALON_ID}", token)  # the function URL's own paths
+    assert status == 200 and len(body["items"]) == 7
+    status, document = call(stack, "GET", "/openapi.json", None)
+    assert status == 200 and document["openapi"] == "3.1.0"
+    status, body = call(stack, "GET", "/agents?salon_id=salon_nowhere", owner_token("salon_nowhere"))
+    assert status == 404 and body["error"]["code"] == "not_found"

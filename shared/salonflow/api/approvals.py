@@ -7,18 +7,19 @@ whichever path was used.
 
 from __future__ import annotations
 
-from collections import Counter
 from statistics import median
 from typing import Any
 
 from salonflow.adapters.firestore.governance_transactions import run_transaction
 from salonflow.api.context import ApiDeps, Salon
 from salonflow.api.http import ApiError, ApiResponse, Route, RouteContext, not_found, parse_model
-from salonflow.api.listing import ListSpec, list_page, parse_instant
+from salonflow.api.listing import ListSpec, counts_by, list_page, parse_instant
 from salonflow.api.schemas import ApprovalActionRequest
 from salonflow.domain import Approval
 from salonflow.domain.enums import ApprovalPriority, ApprovalStatus, DecisionType, SalonRole
 from salonflow.governance.lifecycles import InvalidTransition, respond_to_approval
+
+MEDIAN_SAMPLE = 1000
 
 APPROVALS = ListSpec(
     enum_filters={
@@ -83,17 +84,20 @@ def routes(deps: ApiDeps) -> list[Route]:
             filters.append(("created_at", ">=", parse_instant(from_raw, "from")))
         if to_raw:
             filters.append(("created_at", "<=", parse_instant(to_raw, "to", end_of_day=True)))
-        approvals = salon.repos.approvals.query(filters, order_by=[("created_at", "DESCENDING")], limit=5000)
-        response_seconds = [
-            (a.response.responded_at - a.created_at).total_seconds()
-            for a in approvals if a.response.responded_at is not None
-        ]
+        repo = salon.repos.approvals
+        by_status = counts_by(repo, filters, "status", list(ApprovalStatus))
+        # A median cannot be aggregated: it is taken over the latest answers, and says how many.
+        answered = [a for a in repo.query(filters, order_by=[("created_at", "DESCENDING")],
+                                          limit=MEDIAN_SAMPLE) if a.response.responded_at is not None]
+        response_seconds = [(a.response.responded_at - a.created_at).total_seconds()
+                            for a in answered if a.response.responded_at is not None]
         return ApiResponse(200, {
-            "total": len(approvals),
-            "by_status": dict(Counter(a.status.value for a in approvals)),
-            "by_action_type": dict(Counter(a.action_type.value for a in approvals)),
-            "pending": sum(1 for a in approvals if a.status is ApprovalStatus.PENDING),
+            "total": repo.count(filters),
+            "by_status": by_status,
+            "by_action_type": counts_by(repo, filters, "action_type", list(DecisionType)),
+            "pending": by_status.get(ApprovalStatus.PENDING.value, 0),
             "median_response_seconds": median(response_seconds) if response_seconds else None,
+            "median_response_sample": len(response_seconds),
         })
 
     return [

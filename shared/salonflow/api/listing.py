@@ -97,3 +97,19 @@ def _dotted(model: Any, path: str) -> Any:
     for part in path.split("."):
         value = getattr(value, part)
     return value
+
+
+def counts_by(repository: Any, filters: Sequence[tuple[str, str, Any]], field_path: str,
+              values: Sequence[StrEnum]) -> dict[str, int]:
+    """How many documents match `filters` for each value of `field_path`, by aggregation queries: exact
+    however many documents there are, billed per 1,000 index entries read rather than per document."""
+    counts = {value.value: repository.count([*filters, (field_path, "==", value)]) for value in values}
+    return {value: n for value, n in counts.items() if n}
+
+
+STATS_QUERY_EXCLUDES = ("page_size", "page_token")
+
+
+def stats_params(spec: ListSpec) -> tuple[str, ...]:
+    """A summary's parameters: the list's filters, without its paging (a summary is one answer)."""
+    return tuple(p for p in spec.query_params if p not in STATS_QUERY_EXCLUDES)

@@ -9,7 +9,7 @@ from salonflow.adapters.firestore.governance_outreach import outreach_view
 from salonflow.adapters.firestore.governance_transactions import run_transaction
 from salonflow.api.context import ApiDeps, Salon
 from salonflow.api.http import ApiResponse, Route, RouteContext, not_found, parse_model
-from salonflow.api.listing import ListSpec, collect_filters, list_page
+from salonflow.api.listing import ListSpec, collect_filters, counts_by, list_page, stats_params
 from salonflow.api.manual import manual_proposal
 from salonflow.api.schemas import OutreachCreate, OutreachStatusPatch
 from salonflow.domain import Outreach
@@ -27,6 +27,7 @@ OUTREACH = ListSpec(
 )
 REACHED = {OutreachStatus.DELIVERED, OutreachStatus.READ, OutreachStatus.RESPONDED}
 ATTEMPTED = REACHED | {OutreachStatus.SENT, OutreachStatus.FAILED}
+SUPPRESSED_READ_LIMIT = 5000
 
 
 def routes(deps: ApiDeps) -> list[Route]:
@@ -81,24 +82,28 @@ def routes(deps: ApiDeps) -> list[Route]:
     def summary(ctx: RouteContext) -> ApiResponse:
         salon = Salon(deps, ctx)
         filters, _ = collect_filters(ctx.request, OUTREACH)
-        items: list[Outreach] = salon.repos.outreach.query(filters, order_by=[("created_at", "DESCENDING")],
-                                                           limit=5000)
-        statuses = Counter(o.status for o in items)
-        attempted = sum(statuses[s] for s in ATTEMPTED)
-        reached = sum(statuses[s] for s in REACHED)
+        repo = salon.repos.outreach
+        by_status = counts_by(repo, filters, "status", list(OutreachStatus))
+        attempted = sum(by_status.get(s.value, 0) for s in ATTEMPTED)
+        reached = sum(by_status.get(s.value, 0) for s in REACHED)
+        # Suppression reasons are open-ended (consent, limits, quiet hours…), so they are read, not aggregated.
+        suppressed: list[Outreach] = repo.query([*filters, ("suppression_reason", ">", "")],
+                                                limit=SUPPRESSED_READ_LIMIT)
         return ApiResponse(200, {
-            "total": len(items),
-            "by_status": {s.value: n for s, n in statuses.items()},
-            "by_type": dict(Counter(o.outreach_type.value for o in items)),
-            "by_channel": dict(Counter(o.channel.value for o in items)),
-            "suppressed": dict(Counter(o.suppression_reason for o in items if o.suppression_reason)),
+            "total": repo.count(filters),
+            "by_status": by_status,
+            "by_type": counts_by(repo, filters, "outreach_type", list(OutreachType)),
+            "by_channel": counts_by(repo, filters, "channel", list(Channel)),
+            "suppressed": dict(Counter(o.suppression_reason for o in suppressed if o.suppression_reason)),
+            "suppressed_complete": len(suppressed) < SUPPRESSED_READ_LIMIT,
             "delivery_rate": round(reached / attempted, 4) if attempted else None,
-            "response_rate": round(statuses[OutreachStatus.RESPONDED] / reached, 4) if reached else None,
+            "response_rate": round(by_status.get(OutreachStatus.RESPONDED.value, 0) / reached, 4)
+            if reached else None,
         })
 
     return [
         Route("GET", "/autonomous/outreach/stats/summary", summary, "Outreach statistics",
-              query_params=OUTREACH.query_params),
+              query_params=stats_params(OUTREACH)),
         Route("POST", "/autonomous/outreach", create, "Create outreach (through governance)",
               min_role=SalonRole.MANAGER, request_model=OutreachCreate),
         Route("GET", "/autonomous/outreach", list_outreach, "List outreach",

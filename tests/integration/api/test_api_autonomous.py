@@ -46,6 +46,41 @@ def test_a_caller_without_a_role_in_the_salon_is_forbidden(api, token: str) -> N
     assert response.status == 403
 
 
+def test_a_salon_that_does_not_exist_is_not_found_even_for_a_token_that_names_it(api) -> None:
+    ghost = id_token("uid_ghost", {"salon_gone": "owner"})
+    response = api("GET", "/autonomous/agents", token=ghost, query={"salon_id": "salon_gone"})
+    assert response.status == 404 and response.body["error"]["code"] == "not_found"
+    assert "salon" in response.body["error"]["message"]
+
+
+def test_the_function_url_and_the_hosting_rewrite_reach_the_same_route(api) -> None:
+    direct = api("GET", "/agents/gap_fill_agent", token=OWNER, query={"salon_id": "salon_a"})
+    rewritten = api("GET", "/autonomous/agents/gap_fill_agent", token=OWNER, query={"salon_id": "salon_a"})
+    assert direct.status == rewritten.status == 200 and direct.body == rewritten.body
+    assert api("GET", "/openapi.json").body["openapi"] == "3.1.0"
+
+
+def test_summaries_count_by_aggregation_and_do_not_advertise_paging(api, firestore_client) -> None:
+    for i in range(7):
+        status = "approved" if i % 2 else "pending"
+        doc = approval_doc("salon_a", f"apr_s{i}", status="pending")
+        if status == "approved":
+            doc.update(status="approved", response={"action": "approve", "responded_by": "uid_owner",
+                                                    "responded_at": NOW + timedelta(seconds=30 * i),
+                                                    "notes": None})
+        firestore_client.document(f"salons/salon_a/approvals/apr_s{i}").set(doc)
+    summary = api("GET", "/autonomous/approvals/stats/summary", token=OWNER, query={"salon_id": "salon_a"}).body
+    assert summary["total"] == 7 and summary["by_status"] == {"pending": 4, "approved": 3}
+    assert summary["by_action_type"] == {"gap_fill": 7} and summary["median_response_sample"] == 3
+    assert summary["median_response_seconds"] == 90  # answers after 30, 90 and 150 s
+    document = api("GET", "/autonomous/openapi.json").body
+    for path in ("/autonomous/outreach/stats/summary", "/autonomous/approvals/stats/summary"):
+        names = {p["name"] for p in document["paths"][path]["get"]["parameters"]}
+        assert not names & {"page_size", "page_token"}, (path, names)
+    outreach = api("GET", "/autonomous/outreach/stats/summary", token=OWNER, query={"salon_id": "salon_a"})
+    assert outreach.status == 200 and outreach.body["total"] == 0 and outreach.body["suppressed_complete"]
+
+
 def test_another_salons_gap_is_not_found_rather_than_forbidden(api, firestore_client) -> None:
     (gap_id,) = seed_gaps(firestore_client, "salon_b", 1)
     response = api("GET", f"/autonomous/gaps/{gap_id}", token=OWNER, query={"salon_id": "salon_a"})
