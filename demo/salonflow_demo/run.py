@@ -221,7 +221,7 @@ def summary(day: Day, started: float) -> None:
          " / ".join(str(approvals.get(s, 0)) for s in ("approved", "rejected", "expired", "pending"))),
         ("Likely no-shows confirmed or released early", f"{averted} of {len(at_risk_bookings)}"),
         ("Revenue recovered, attributed (INR)", str(revenue.get("attributed", 0))),
-        ("Revenue lift net of holdout (INR)", str(revenue.get("lift_net_of_holdout", 0))),
+        ("Revenue lift net of holdout (INR)", lift_text(revenue)),
         ("Firestore documents read / written / deleted",
          f"{stats['documentsRead']} / {stats['documentsWritten']} / {stats['documentsDeleted']}"),
         ("Wall time", f"{time.monotonic() - started:.0f} s"),
@@ -237,6 +237,18 @@ def summary(day: Day, started: float) -> None:
         for reason, count in reasons.most_common():
             print(f"   {count:>4}  {reason}")
     print("=" * 78)
+
+
+def lift_text(revenue: dict[str, Any]) -> str:
+    lift = revenue.get("lift_net_of_holdout")
+    if lift is None:
+        return "not enough data (a day's holdout is too small to tell)"
+    return rupees_text(lift)
+
+
+def rupees_text(amount: float) -> str:
+    """700 and 700.5 as people write them: no trailing .0 for whole rupees."""
+    return f"{amount:,.0f}" if float(amount).is_integer() else f"{amount:,.2f}"
 
 
 def main() -> int:

@@ -9,6 +9,7 @@ on its own, e.g. the gap gets booked without us).
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable
@@ -40,8 +41,35 @@ def agent_counters(decisions: Iterable[DecisionRecord], agent_name: str, day: da
     }
 
 
-def holdout_lift(decisions: Iterable[DecisionRecord]) -> dict[str, dict[str, float]]:
-    """Per agent: treated vs holdout success rates over cases, and revenue lift net of the holdout."""
+# Below this many settled cases on either side, a success rate moves by 10 points with one case: the lift
+# is reported as "not enough data" rather than as a number.
+MIN_SETTLED_CASES = 30
+Z_95 = 1.96
+NOT_ENOUGH_DATA = "not enough data"
+
+
+def rate_difference_interval(won_a: int, n_a: int, won_b: int, n_b: int) -> tuple[float, float]:
+    """95 % interval of rate_a - rate_b (Newcombe's method from two Wilson intervals: sound for small counts
+    and rates near 0 or 1, where the plain normal interval is not)."""
+    lo_a, hi_a = wilson(won_a, n_a)
+    lo_b, hi_b = wilson(won_b, n_b)
+    p_a, p_b = won_a / n_a, won_b / n_b
+    below = math.sqrt((p_a - lo_a) ** 2 + (hi_b - p_b) ** 2)
+    above = math.sqrt((hi_a - p_a) ** 2 + (p_b - lo_b) ** 2)
+    return round(p_a - p_b - below, 4), round(p_a - p_b + above, 4)
+
+
+def wilson(won: int, n: int) -> tuple[float, float]:
+    p = won / n
+    centre = (p + Z_95**2 / (2 * n)) / (1 + Z_95**2 / n)
+    half = Z_95 * math.sqrt(p * (1 - p) / n + Z_95**2 / (4 * n * n)) / (1 + Z_95**2 / n)
+    return centre - half, centre + half
+
+
+def holdout_lift(decisions: Iterable[DecisionRecord]) -> dict[str, dict[str, Any]]:
+    """Per agent: treated vs holdout success rates over settled cases, and revenue lift net of the holdout,
+    with the sample sizes and a 95 % interval, or "not enough data" instead of a number when either side is thin.
+    A case still pending (the appointment not over, the win-back window still open) counts on neither side."""
     cases: dict[str, dict[str, dict[str, DecisionRecord]]] = defaultdict(
         lambda: {"treated": {}, "holdout": {}})
     for d in decisions:
@@ -50,25 +78,45 @@ def holdout_lift(decisions: Iterable[DecisionRecord]) -> dict[str, dict[str, flo
         best = cases[d.agent_name][side].get(key)
         if best is None or (d.outcome_status == "success" and best.outcome_status != "success"):
             cases[d.agent_name][side][key] = d
-    out: dict[str, dict[str, float]] = {}
+    out: dict[str, dict[str, Any]] = {}
     for agent, sides in sorted(cases.items()):
-        treated = list(sides["treated"].values())
-        holdout = list(sides["holdout"].values())
+        treated = [d for d in sides["treated"].values() if d.outcome_status != "pending"]
+        holdout = [d for d in sides["holdout"].values() if d.outcome_status != "pending"]
         won = [d for d in treated if d.outcome_status == "success"]
+        held_won = sum(1 for d in holdout if d.outcome_status == "success")
         treated_rate = len(won) / len(treated) if treated else 0.0
-        holdout_rate = sum(1 for d in holdout if d.outcome_status == "success") / len(holdout) if holdout else 0.0
+        holdout_rate = held_won / len(holdout) if holdout else 0.0
         attributed = sum(d.revenue_actual for d in won)
         per_success = attributed / len(won) if won else 0.0
-        baseline = holdout_rate * len(treated) * per_success
-        out[agent] = {
+        enough = min(len(treated), len(holdout)) >= MIN_SETTLED_CASES
+        figures: dict[str, Any] = {
             "treated_cases": len(treated),
             "treated_success_rate": round(treated_rate, 4),
             "holdout_cases": len(holdout),
             "holdout_success_rate": round(holdout_rate, 4),
+            "pending_cases": len(sides["treated"]) + len(sides["holdout"]) - len(treated) - len(holdout),
             "attributed_revenue": attributed,
-            "lift_revenue": round(attributed - baseline, 2),
+            "lift_revenue": None,
+            "lift_rate_interval": None,
+            "lift_revenue_interval": None,
+            "verdict": NOT_ENOUGH_DATA,
         }
+        if enough:
+            low, high = rate_difference_interval(len(won), len(treated), held_won, len(holdout))
+            figures.update(
+                lift_revenue=round(attributed - holdout_rate * len(treated) * per_success, 2),
+                lift_rate_interval=[low, high],
+                lift_revenue_interval=[round(low * len(treated) * per_success, 2),
+                                       round(high * len(treated) * per_success, 2)],
+                verdict="lift" if low > 0 else ("no lift shown" if high >= 0 else "worse than no action"))
+        out[agent] = figures
     return out
+
+
+def lift_total(lift: dict[str, dict[str, Any]]) -> float | None:
+    """The salon's lift: the sum over agents with enough data, or None when none has."""
+    known = [a["lift_revenue"] for a in lift.values() if a["lift_revenue"] is not None]
+    return round(sum(known), 2) if known else None
 
 
 def occupancy_by_hour(snapshot: SalonSnapshot, day: date) -> dict[tuple[Weekday, int], float]:
@@ -132,7 +180,8 @@ def daily_analytics(snapshot: SalonSnapshot, day: date) -> dict[str, Any]:
             "currency": "INR",
             "attributed": sum(d.revenue_actual for d in treated if d.outcome_status == "success"),
             "by_type": {k: v["revenue"] for k, v in sorted(by_type.items())},
-            "lift_net_of_holdout": round(sum(a["lift_revenue"] for a in lift.values()), 2),
+            "lift_net_of_holdout": lift_total(lift),
+            "lift_agents_without_enough_data": sorted(a for a, f in lift.items() if f["lift_revenue"] is None),
             "by_agent": lift,
         },
         "outreach": {

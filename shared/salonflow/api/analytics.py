@@ -61,6 +61,7 @@ def routes(deps: ApiDeps) -> list[Route]:
         refs = [salon.repos.salon.ref.collection(ANALYTICS_DAILY).document((start + timedelta(days=n)).isoformat())
                 for n in range((end - start).days + 1)]
         attributed = lift = 0.0
+        lift_known = False  # a day whose agents all lacked data has no lift figure, not a zero one
         by_agent: dict[str, dict[str, float]] = defaultdict(lambda: {"attributed": 0.0, "lift": 0.0})
         days = []
         for snapshot in deps.firestore().get_all(refs):
@@ -68,18 +69,22 @@ def routes(deps: ApiDeps) -> list[Route]:
                 continue
             revenue = (snapshot.to_dict() or {}).get("revenue", {})
             day_attributed = float(revenue.get("attributed", 0))
-            day_lift = float(revenue.get("lift_net_of_holdout", 0))
+            raw_lift = revenue.get("lift_net_of_holdout")
+            day_lift = None if raw_lift is None else float(raw_lift)
             attributed += day_attributed
-            lift += day_lift
+            if day_lift is not None:
+                lift += day_lift
+                lift_known = True
             for agent, figures in (revenue.get("by_agent") or {}).items():
-                by_agent[agent]["attributed"] += float(figures.get("attributed_revenue", 0))
-                by_agent[agent]["lift"] += float(figures.get("lift_revenue", 0))
+                by_agent[agent]["attributed"] += float(figures.get("attributed_revenue") or 0)
+                by_agent[agent]["lift"] += float(figures.get("lift_revenue") or 0)
             days.append({"date": snapshot.id, "attributed": day_attributed, "lift_net_of_holdout": day_lift})
         return ApiResponse(200, {
             "from": start.isoformat(), "to": end.isoformat(), "currency": "INR",
             # Attributed counts every booking an agent's message led to; lift subtracts what the
             # holdout shows would have happened anyway. Reported side by side, never merged.
-            "attributed": round(attributed, 2), "lift_net_of_holdout": round(lift, 2),
+            "attributed": round(attributed, 2), "lift_net_of_holdout": round(lift, 2) if lift_known else None,
+            "lift_verdict": None if lift_known else "not enough data",
             "by_agent": {k: {m: round(v, 2) for m, v in f.items()} for k, f in sorted(by_agent.items())},
             "days": sorted(days, key=lambda d: d["date"]),
         })

@@ -16,9 +16,11 @@ from salonflow.adapters.pubsub_events import EventType, SalonEvent
 from salonflow.agents.analytics import agent_counters, daily_analytics
 from salonflow.agents.cleanup import CleanupPlan
 from salonflow.agents.gaps import GapChanges
+from salonflow.agents.outcomes import SETTLED_AGENTS, Case, settle
 from salonflow.agents.scores import compute_customer_score, refresh_customer_score
 from salonflow.agents.snapshot import SalonSnapshot
 from salonflow.domain.agent_state import AGENT_NAMES, AgentCounters, AgentHealth, AgentState, RunFacts
+from salonflow.domain.bookings import Booking
 from salonflow.domain.customer_scores import CustomerScore
 from salonflow.domain.enums import (
     ApprovalStatus,
@@ -186,3 +188,38 @@ def mark_run(client: firestore.Client, salon_id: str, agent_name: str, now: date
         state = AgentState.initial(salon_id, agent_name, now, today).model_copy(
             update={"last_execution": now, "next_scheduled": now + interval, "health": health})
         ref.set(state.to_firestore())
+
+
+SETTLE_BATCH = 200
+
+
+def settle_outcomes(client: firestore.Client, salon_id: str, now: datetime, limit: int = SETTLE_BATCH) -> int:
+    """Close the pending no-show, retention and upsell cases whose outcome the bookings now tell
+    (`agents.outcomes`), held out and treated alike, so the lift compares like with like. Returns how many."""
+    repos = SalonRepositories(client, salon_id)
+    settled = 0
+    for agent in SETTLED_AGENTS:
+        pending = repos.decisions.query([("agent_name", "==", agent), ("outcome.status", "==", "pending")],
+                                        limit=limit)
+        by_customer: dict[str, list[Booking]] = {}
+        batch = client.batch()
+        for decision in pending:
+            if decision.approval.status.value == "pending":
+                continue  # still with the owner: nothing happened yet
+            context = decision.context
+            booking_id = (context.model_extra or {}).get("booking_id")
+            booking = repos.bookings.get(str(booking_id)) if booking_id else None
+            customer = context.customer_id
+            if customer and agent != "no_show_prevention_agent" and customer not in by_customer:
+                by_customer[customer] = repos.bookings.query([("customer_id", "==", customer)])
+            outcome = settle(Case(agent, decision.created_at, booking, context.service_id if agent ==
+                                  "upsell_agent" else None), by_customer.get(customer or "", []), now)
+            if outcome is None:
+                continue
+            repos.decisions.update(decision.id, {
+                "outcome.status": outcome.status, "outcome.result": outcome.result, "outcome.completed_at": now,
+                "outcome.booking_created_id": outcome.booking_id, "revenue_impact.actual": outcome.revenue,
+                "updated_at": now}, batch)
+            settled += 1
+        batch.commit()
+    return settled

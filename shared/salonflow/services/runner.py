@@ -27,7 +27,13 @@ from salonflow.agents.waitlist import waitlist_agent
 from salonflow.domain.agent_state import AGENT_INTERVALS_MINUTES, AgentState, RunFacts
 from salonflow.services.executor import Execution, Executor, Result
 from salonflow.services.gap_fill_service import GapService
-from salonflow.services.housekeeping import ScoreService, apply_cleanup, mark_run, write_analytics
+from salonflow.services.housekeeping import (
+    ScoreService,
+    apply_cleanup,
+    mark_run,
+    settle_outcomes,
+    write_analytics,
+)
 from salonflow.services.ports import ServicePorts
 from salonflow.services.snapshot_loader import SnapshotLoader
 
@@ -125,6 +131,7 @@ def _decide_and_execute(client: firestore.Client, salon_id: str, agent: AgentNam
         details["gaps"] = {k: list(v) for k, v in asdict(
             GapService(client, salon_id, executor.ports).detect(now)).items()}
         details["scores_aged"] = ScoreService(client, salon_id).sweep(now)
+        details["outcomes_settled"] = settle_outcomes(client, salon_id, now)
 
     executions = executor.execute(proposals, now) if proposals else []
     if agent not in (AgentName.ANALYTICS, AgentName.CLEANUP):

@@ -30,13 +30,25 @@ def test_counters_follow_the_spec_shape_and_leave_holdouts_out() -> None:
 
 
 def test_lift_subtracts_what_the_holdout_says_would_have_happened_anyway() -> None:
-    treated = [decision(f"t{i}", actual=500 if i < 6 else 0, outcome="success" if i < 6 else "expired")
-               for i in range(10)]
-    held = [decision(f"h{i}", holdout=True, outcome="success" if i < 2 else "expired") for i in range(10)]
+    treated = [decision(f"t{i}", actual=500 if i < 24 else 0, outcome="success" if i < 24 else "expired")
+               for i in range(40)]
+    held = [decision(f"h{i}", holdout=True, outcome="success" if i < 6 else "expired") for i in range(30)]
     lift = holdout_lift([*treated, *held])["gap_fill_agent"]
     assert lift["treated_success_rate"] == 0.6 and lift["holdout_success_rate"] == 0.2
-    assert lift["attributed_revenue"] == 3000
-    assert lift["lift_revenue"] == 2000.0  # 3000 attributed minus 20% x 10 cases x ₹500 that would have happened
+    assert (lift["treated_cases"], lift["holdout_cases"]) == (40, 30)
+    assert lift["attributed_revenue"] == 12000
+    assert lift["lift_revenue"] == 8000.0  # 12000 attributed minus 20% x 40 cases x ₹500 that would have happened
+    low, high = lift["lift_rate_interval"]
+    assert 0.15 < low < 0.4 < high < 0.6 and lift["verdict"] == "lift"
+    assert lift["lift_revenue_interval"] == [round(low * 40 * 500, 2), round(high * 40 * 500, 2)]
+
+
+def test_a_thin_holdout_says_not_enough_data_instead_of_a_number() -> None:
+    treated = [decision(f"t{i}", actual=500) for i in range(40)]
+    held = [decision(f"h{i}", holdout=True, outcome="expired") for i in range(5)]
+    lift = holdout_lift([*treated, *held, decision("p", holdout=True, outcome="pending")])["gap_fill_agent"]
+    assert lift["lift_revenue"] is None and lift["verdict"] == "not enough data"
+    assert (lift["holdout_cases"], lift["pending_cases"]) == (5, 1)  # a pending case counts on neither side
 
 
 def test_several_decisions_on_one_case_count_as_one_case() -> None:
@@ -71,7 +83,8 @@ def test_the_daily_document_reports_rates_and_both_revenue_views() -> None:
     doc = daily_analytics(snap, DAY)
     assert doc["decisions"]["total"] == 2 and doc["decisions"]["holdout"] == 1
     assert doc["decisions"]["success_rate"] == 0.5
-    assert doc["revenue"]["attributed"] == 500 and doc["revenue"]["lift_net_of_holdout"] == 500
+    assert doc["revenue"]["attributed"] == 500 and doc["revenue"]["lift_net_of_holdout"] is None
+    assert doc["revenue"]["lift_agents_without_enough_data"] == ["gap_fill_agent"]
     assert doc["outreach"]["delivery_rate"] == round(2 / 3, 4) and doc["outreach"]["response_rate"] == 0.5
     assert doc["approvals"]["median_response_seconds"] == 240 and doc["approvals"]["expired"] == 1
     assert doc["gaps"]["fill_rate"] == 0.5
