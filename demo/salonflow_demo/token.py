@@ -12,7 +12,7 @@ import sys
 from localcloud.auth import emulator_id_token
 from localcloud.stack import PROJECT
 
-DEMO_SALON = "salon_glow_koramangala"
+DEMO_SALON = "salon_demo"  # no city in the id: the seed picks the salon's name and locality
 LOCAL_API = f"http://127.0.0.1:5001/{PROJECT}/asia-south1/autonomous"
 ROLES = ("owner", "manager", "staff")
 

@@ -51,6 +51,15 @@ class Risk:
         return "high" if self.score >= HIGH_RISK else "medium" if self.score >= MEDIUM_RISK else "low"
 
 
+def how_far(appointment: datetime, now: datetime) -> str:
+    """How far ahead the appointment is, as the customer would say it (both in the salon's timezone)."""
+    days = (appointment.date() - now.date()).days
+    if days <= 0:
+        hours = max(round((appointment - now).total_seconds() / 3600), 0)
+        return f"today, in {hours} hour{'s' if hours != 1 else ''}" if hours else "today, within the hour"
+    return "tomorrow" if days == 1 else f"in {days} days"
+
+
 def no_show_risk(booking: BookingView, customer: CustomerView | None, zone_hour: int) -> Risk:
     visits = (customer.completed_visits + customer.no_shows) if customer else 0
     no_shows = customer.no_shows if customer else 0
@@ -151,7 +160,8 @@ def no_show_prevention_agent(snapshot: SalonSnapshot, now: datetime) -> list[Pro
                     **base, action=Action.REQUEST_CONFIRMATION, intent=MessageIntent.CONFIRMATION_REQUEST,
                     channel="whatsapp", probability=risk.score / 100,
                     expected_value=round(price * risk.score / 100 * 0.3, 2),
-                    reason=(f"Ask {customer.first_name} to confirm {local:%a %-I:%M %p} {what} two days ahead: "
+                    reason=(f"Ask {customer.first_name} to confirm {local:%a %-I:%M %p} {what} "
+                            f"({how_far(local, now.astimezone(salon.zone))}): "
                             f"high no-show risk {risk.score}/100{why}."),
                     details=details,
                 ))
@@ -186,7 +196,8 @@ def no_show_prevention_agent(snapshot: SalonSnapshot, now: datetime) -> list[Pro
                 **base, action=Action.SEND_REMINDER, intent=MessageIntent.APPOINTMENT_REMINDER,
                 channel="whatsapp", probability=risk.score / 100,
                 expected_value=round(price * risk.score / 100 * 0.2, 2),
-                reason=f"Remind {customer.first_name} of {local:%a %-I:%M %p} {what} a day ahead.",
+                reason=(f"Remind {customer.first_name} of {local:%a %-I:%M %p} {what} "
+                        f"({how_far(local, now.astimezone(salon.zone))})."),
                 details=details,
             ))
     return proposals

@@ -13,7 +13,7 @@ from typing import Any
 from salonflow.adapters.firestore.governance_transactions import run_transaction
 from salonflow.api.context import ApiDeps, Salon
 from salonflow.api.http import ApiError, ApiResponse, Route, RouteContext, not_found, parse_model
-from salonflow.api.listing import ListSpec, counts_by, list_page, parse_instant
+from salonflow.api.listing import NEWEST_FIRST, ListSpec, counts_by, list_page, parse_instant
 from salonflow.api.schemas import ApprovalActionRequest
 from salonflow.domain import Approval
 from salonflow.domain.enums import ApprovalPriority, ApprovalStatus, DecisionType, SalonRole
@@ -92,7 +92,7 @@ def routes(deps: ApiDeps) -> list[Route]:
         response_seconds = [(a.response.responded_at - a.created_at).total_seconds()
                             for a in answered if a.response.responded_at is not None]
         return ApiResponse(200, {
-            "total": repo.count(filters),
+            "total": repo.count(filters, order_by=NEWEST_FIRST),
             "by_status": by_status,
             "by_action_type": counts_by(repo, filters, "action_type", list(DecisionType)),
             "pending": by_status.get(ApprovalStatus.PENDING.value, 0),

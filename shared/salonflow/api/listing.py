@@ -99,11 +99,16 @@ def _dotted(model: Any, path: str) -> Any:
     return value
 
 
+NEWEST_FIRST: tuple[tuple[str, Literal["ASCENDING", "DESCENDING"]], ...] = (("created_at", "DESCENDING"),)
+
+
 def counts_by(repository: Any, filters: Sequence[tuple[str, str, Any]], field_path: str,
               values: Sequence[StrEnum]) -> dict[str, int]:
     """How many documents match `filters` for each value of `field_path`, by aggregation queries: exact
-    however many documents there are, billed per 1,000 index entries read rather than per document."""
-    counts = {value.value: repository.count([*filters, (field_path, "==", value)]) for value in values}
+    however many documents there are, billed per 1,000 index entries read rather than per document.
+    Ordered newest first like the lists, so the lists' indexes serve them."""
+    counts = {value.value: repository.count([*filters, (field_path, "==", value)], order_by=NEWEST_FIRST)
+              for value in values}
     return {value: n for value, n in counts.items() if n}
 
 

@@ -9,7 +9,7 @@ from salonflow.adapters.firestore.governance_outreach import outreach_view
 from salonflow.adapters.firestore.governance_transactions import run_transaction
 from salonflow.api.context import ApiDeps, Salon
 from salonflow.api.http import ApiResponse, Route, RouteContext, not_found, parse_model
-from salonflow.api.listing import ListSpec, collect_filters, counts_by, list_page, stats_params
+from salonflow.api.listing import NEWEST_FIRST, ListSpec, collect_filters, counts_by, list_page, stats_params
 from salonflow.api.manual import manual_proposal
 from salonflow.api.schemas import OutreachCreate, OutreachStatusPatch
 from salonflow.domain import Outreach
@@ -86,16 +86,17 @@ def routes(deps: ApiDeps) -> list[Route]:
         by_status = counts_by(repo, filters, "status", list(OutreachStatus))
         attempted = sum(by_status.get(s.value, 0) for s in ATTEMPTED)
         reached = sum(by_status.get(s.value, 0) for s in REACHED)
-        # Suppression reasons are open-ended (consent, limits, quiet hours…), so they are read, not aggregated.
-        suppressed: list[Outreach] = repo.query([*filters, ("suppression_reason", ">", "")],
-                                                limit=SUPPRESSED_READ_LIMIT)
+        # Suppression reasons are open-ended (consent, limits, quiet hours…), so they are read, not aggregated:
+        # from the newest outreach, and the answer says whether that covered all of it.
+        recent: list[Outreach] = repo.query(filters, order_by=list(NEWEST_FIRST), limit=SUPPRESSED_READ_LIMIT)
+        suppressed = [o for o in recent if o.suppression_reason]
         return ApiResponse(200, {
-            "total": repo.count(filters),
+            "total": repo.count(filters, order_by=NEWEST_FIRST),
             "by_status": by_status,
             "by_type": counts_by(repo, filters, "outreach_type", list(OutreachType)),
             "by_channel": counts_by(repo, filters, "channel", list(Channel)),
             "suppressed": dict(Counter(o.suppression_reason for o in suppressed if o.suppression_reason)),
-            "suppressed_complete": len(suppressed) < SUPPRESSED_READ_LIMIT,
+            "suppressed_complete": len(recent) < SUPPRESSED_READ_LIMIT,
             "delivery_rate": round(reached / attempted, 4) if attempted else None,
             "response_rate": round(by_status.get(OutreachStatus.RESPONDED.value, 0) / reached, 4)
             if reached else None,

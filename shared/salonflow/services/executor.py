@@ -62,6 +62,7 @@ from salonflow.governance import audit
 from salonflow.governance.autonomy import decide_autonomy
 from salonflow.governance.circuit_breaker import outcome_for
 from salonflow.governance.gate import Allowed, Contact, Deferred, GovernanceSettings, Suppressed
+from salonflow.governance.idempotency import IdempotencyInProgress
 from salonflow.governance.lifecycles import approval_expires_at
 from salonflow.governance.outreach_lifecycle import outreach_id as make_outreach_id
 from salonflow.governance.quiet_hours import next_allowed_time
@@ -417,12 +418,15 @@ class Executor:
             return "unknown_approval"
         if approval.status is not ApprovalStatus.PENDING or approval.expires_at <= now:
             return "answered"
-        with IdempotencyStore(self.client, self.salon_id).guard(f"approval-notify:{approval_id}",
-                                                                 approval_id) as run:
-            if run.replayed:
-                return "already_notified"
-            self._notify_approvers(approval, now)
-            run.complete("notified")
+        try:
+            with IdempotencyStore(self.client, self.salon_id).guard(f"approval-notify:{approval_id}",
+                                                                     approval_id) as run:
+                if run.replayed:
+                    return "already_notified"
+                self._notify_approvers(approval, now)
+                run.complete("notified")
+        except IdempotencyInProgress:
+            return "being_notified"  # the requesting process is sending right now
         return "notified"
 
     def _notify_approvers(self, approval: Approval, now: datetime) -> None:

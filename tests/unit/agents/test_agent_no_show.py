@@ -50,7 +50,7 @@ def test_a_low_risk_booking_gets_one_reminder_inside_24_hours() -> None:
     assert p.action is Action.SEND_REMINDER and p.intent is MessageIntent.APPOINTMENT_REMINDER
     assert p.decision_type is DecisionType.NO_SHOW_PREVENTION and p.category is MessageCategory.SERVICE
     assert p.booking_id == "b1" and p.case_key == "b1"
-    assert p.reason == "Remind Meera of Thu 10:00 AM Haircut with Rahul Kumar a day ahead."
+    assert p.reason == "Remind Meera of Thu 10:00 AM Haircut with Rahul Kumar (tomorrow)."
     sent = outreach("o1", "c_loyal", NOW - timedelta(hours=1), trigger="b1", intent="appointment_reminder")
     assert no_show_prevention_agent(snapshot(bookings=(b,), customers={"c_loyal": loyal()}, outreach=(sent,)),
                                     NOW) == []
@@ -94,3 +94,13 @@ def test_high_risk_is_asked_two_days_ahead_then_called_with_a_fill_shortlist() -
 def test_a_confirmed_booking_within_two_hours_is_left_alone() -> None:
     b = booking("b1", at(12, 30), cid="c_flaky")
     assert no_show_prevention_agent(snapshot(bookings=(b,), customers={"c_flaky": flaky()}), NOW) == []
+
+
+def test_the_reason_says_how_far_ahead_the_appointment_really_is() -> None:
+    from salonflow.agents.no_show import how_far
+
+    now = at(9)
+    assert how_far(at(14), now) == "today, in 5 hours"
+    assert how_far(at(9, 20), now) == "today, within the hour"
+    assert how_far(at(10, day=TOMORROW), now) == "tomorrow"
+    assert how_far(at(10, day=TOMORROW) + timedelta(days=2), now) == "in 3 days"

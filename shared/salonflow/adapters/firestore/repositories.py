@@ -183,12 +183,16 @@ class _Repository(_SalonScoped, Generic[M]):
         return self._run(built, transaction)
 
     def count(
-        self, filters: Sequence[tuple[str, str, Any]] = (), transaction: Transaction | None = None
+        self, filters: Sequence[tuple[str, str, Any]] = (), transaction: Transaction | None = None,
+        order_by: Sequence[tuple[str, Literal["ASCENDING", "DESCENDING"]]] = (),
     ) -> int:
-        """How many documents match (an aggregation query: billed per 1,000 index entries, not per document)."""
+        """How many documents match (an aggregation query: billed per 1,000 index entries, not per document).
+        `order_by` changes no count; it lets the query use the same index as the matching list."""
         built: Any = self.collection
         for field_path, op, value in filters:
             built = built.where(filter=FieldFilter(field_path, op, to_firestore_value(value)))
+        for field_path, direction in order_by:
+            built = built.order_by(field_path, direction=direction)
         results = built.count(alias="total").get(transaction=transaction)
         return int(results[0][0].value)
 
