@@ -58,7 +58,7 @@ e2e: venv console browser
 	$(VENV)/bin/pytest tests/e2e -q
 
 test: lint $(RULES_NODE) console browser
-	$(VENV)/bin/pytest -q -p no:cacheprovider
+	$(VENV)/bin/pytest -q -p no:cacheprovider --durations=20
 
 demo: venv
 	$(PY) -m salonflow_demo

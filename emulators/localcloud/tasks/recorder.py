@@ -41,7 +41,7 @@ class Recorder:
     def answer(self, position: int) -> int:
         return self.statuses[min(position, len(self.statuses) - 1)]
 
-    def wait_for(self, count: int, timeout_s: float = 10.0) -> list[Received]:
+    def wait_for(self, count: int, timeout_s: float = 60.0) -> list[Received]:
         """Block until at least ``count`` requests arrived; returns them (may be fewer on timeout)."""
         deadline = time.monotonic() + timeout_s
         with self._cond:

@@ -55,7 +55,7 @@ class TaskEndpoint:
             target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         ).start()
 
-    def wait_for(self, count: int, timeout_s: float = 5.0) -> list[dict[str, Any]]:
+    def wait_for(self, count: int, timeout_s: float = 60.0) -> list[dict[str, Any]]:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             with self.lock:

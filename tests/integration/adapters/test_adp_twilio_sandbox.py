@@ -77,7 +77,7 @@ class Receiver:
         )
         self.thread.start()
 
-    def wait_for(self, path: str, count: int, timeout_s: float = 5.0) -> list[dict[str, Any]]:
+    def wait_for(self, path: str, count: int, timeout_s: float = 60.0) -> list[dict[str, Any]]:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             with self.lock:
@@ -218,8 +218,12 @@ def test_a_timed_out_send_that_twilio_accepted_is_found_again_by_reconciling(san
 
     assert result.outcome.kind is OutcomeKind.UNKNOWN_RECONCILE
     assert result.counts_for_breaker and result.sid is None
-    time.sleep(0.5)  # let the sandbox finish the request it was answering slowly
+    # The sandbox finishes the request it was answering slowly: wait for it to be recorded (bounded).
+    deadline = time.monotonic() + 60
     found = messenger(sandbox).find_messages_to(f"whatsapp:{CUSTOMER}", since=started)
+    while not found and time.monotonic() < deadline:
+        time.sleep(0.05)
+        found = messenger(sandbox).find_messages_to(f"whatsapp:{CUSTOMER}", since=started)
     assert len(found) == 1  # it went out: the caller adopts this SID instead of resending
     assert messenger(sandbox).fetch_message(found[0].sid) is not None
 

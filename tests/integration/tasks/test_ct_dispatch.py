@@ -90,7 +90,7 @@ def test_a_task_scheduled_in_the_future_waits_until_its_time(tasks_client: tasks
             ),
         )
         assert endpoint.wait_for(1, timeout_s=0.6) == []
-        received = endpoint.wait_for(1, timeout_s=5)
+        received = endpoint.wait_for(1)
 
     arrived_wall = time.time() - (time.monotonic() - received[0].at)
     assert arrived_wall >= eta - 0.05
@@ -135,8 +135,12 @@ def test_a_failing_task_shows_its_attempts_while_it_waits_to_retry(
     with recording_endpoint(statuses=[404]) as endpoint:
         task = tasks_client.create_task(parent=queue, task=http_task(endpoint.url))
         endpoint.wait_for(1)
-        time.sleep(0.2)
+        # The emulator records the attempt's response just after the handler answered: wait for it (bounded).
+        deadline = time.monotonic() + 60
         waiting = tasks_client.get_task(name=task.name)
+        while waiting.response_count < 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+            waiting = tasks_client.get_task(name=task.name)
 
     assert waiting.dispatch_count == 1 and waiting.response_count == 1
     assert waiting.last_attempt.response_status.code == 5  # NOT_FOUND
@@ -148,7 +152,7 @@ def test_dispatches_respect_max_dispatches_per_second(tasks_client: tasks_v2.Clo
     with recording_endpoint() as endpoint:
         for _ in range(25):
             tasks_client.create_task(parent=queue, task=http_task(endpoint.url))
-        arrivals = [r.at for r in endpoint.wait_for(25, timeout_s=10)]
+        arrivals = [r.at for r in endpoint.wait_for(25)]
 
     assert len(arrivals) == 25
     # A burst of at most 10, then about 10 a second: the last 15 need at least ~1.5 s.
@@ -162,7 +166,7 @@ def test_no_more_than_max_concurrent_dispatches_run_at_once(tasks_client: tasks_
     with recording_endpoint(delay_s=0.2) as endpoint:
         for _ in range(6):
             tasks_client.create_task(parent=queue, task=http_task(endpoint.url))
-        endpoint.wait_for(6, timeout_s=10)
+        endpoint.wait_for(6)
         time.sleep(0.3)
 
     assert len(endpoint.requests) == 6
