@@ -64,6 +64,7 @@ def local_cloud(
     fixed_ports: bool = False,
     functions_source: Path | None = Path("functions"),
     data_dir: Path | None = None,
+    indexes: Path | None = Path("firestore.indexes.json"),
     schedules: bool = True,
     before_functions: Callable[[dict[str, str]], None] | None = None,
 ) -> Iterator[LocalCloud]:
@@ -71,6 +72,9 @@ def local_cloud(
 
     ``before_functions(env)`` runs once the emulators are up but before the functions register their
     triggers: the place to import existing data without replaying it through the triggers.
+
+    ``indexes`` is the index file Firestore enforces (a query it cannot serve fails as in production);
+    None runs every query, as Google's emulator does.
     """
     ports = dict(DEFAULT_PORTS) if fixed_ports else {name: free_port() for name in DEFAULT_PORTS}
     env = cloud_env(ports)
@@ -78,6 +82,8 @@ def local_cloud(
     with contextlib.ExitStack() as stack:
         servers: dict[str, RunningServer] = {}
         firestore_args = ["--project", PROJECT]
+        if indexes is not None:
+            firestore_args += ["--indexes", str(indexes)]
         if persist:
             assert data_dir is not None
             data_dir.mkdir(parents=True, exist_ok=True)
