@@ -39,11 +39,14 @@ def firestore_client(firestore_emulator: RunningServer) -> Iterator[object]:
     from google.cloud import firestore
 
     clear_firestore(firestore_emulator)
-    client = firestore.Client(project=PROJECT_ID)
-    try:
-        yield client
-    finally:
-        client.close()
+    # Pinned per test: a session can hold two emulators (the query-engine suite's runs without --indexes),
+    # and whichever started last would otherwise own FIRESTORE_EMULATOR_HOST for every later test.
+    with environment("FIRESTORE_EMULATOR_HOST", firestore_emulator.address):
+        client = firestore.Client(project=PROJECT_ID)
+        try:
+            yield client
+        finally:
+            client.close()
 
 
 @pytest.fixture(scope="session")
