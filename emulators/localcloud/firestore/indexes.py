@@ -213,6 +213,28 @@ def missing_index_message(database: str, requirement: Requirement) -> str:
 # The hook the service calls
 
 
+_WINDOW_FIELDS = ("start_at", "end_at", "offset", "limit", "select")
+
+
+def _cache_key(query: Any, aggregation: Any | None) -> bytes:
+    """The query's bytes without cursors, offset, limit and projection: they never change the index, and
+    leaving them out lets every page of a paged query (and each listener re-read) hit the cache. Tagged so
+    that a query and an aggregation never share an answer."""
+    shape = type(query)()
+    shape.CopyFrom(query)
+    for name in _WINDOW_FIELDS:
+        shape.ClearField(name)
+    key = b"q" + shape.SerializeToString(deterministic=True)
+    if aggregation is not None:
+        kinds = [
+            (item.WhichOneof("operator"), getattr(item, item.WhichOneof("operator") or "count"))
+            for item in aggregation.aggregations
+        ]
+        fields = [f"{kind}:{spec.field.field_path if kind in ('sum', 'avg') else ''}" for kind, spec in kinds]
+        key = b"a" + "|".join(fields).encode() + key
+    return key
+
+
 class IndexEnforcer:
     """Checks queries against one index file; answers are cached by the query's bytes (the file is fixed)."""
 
@@ -223,12 +245,7 @@ class IndexEnforcer:
 
     def unserved(self, query: Any, aggregation: Any | None = None) -> Requirement | None:
         """The first requirement of the query that no index serves, or None when it can run."""
-        # Tagged so that a query and an aggregation whose bytes happen to agree never share an answer.
-        key = (
-            b"a" + aggregation.SerializeToString(deterministic=True)
-            if aggregation is not None
-            else (b"q" + query.SerializeToString(deterministic=True))
-        )
+        key = _cache_key(query, aggregation)
         with self._lock:
             if key in self._unserved:
                 return self._unserved[key]

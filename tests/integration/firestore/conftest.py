@@ -15,7 +15,7 @@ from localcloud.testing import RunningServer, environment, run_server
 def firestore_emulator() -> Iterator[RunningServer]:
     """This suite tests the query engine itself (any field, any combination, as Google's conformance
     tests do against Google's emulator), so its emulator enforces no index file; index enforcement has
-    its own tests (test_fs_indexes.py) and the rest of the project's tests run with firestore.indexes.json."""
+    its own tests (test_fs_index_enforcement.py) and the rest of the project's tests run with firestore.indexes.json."""
     os.environ.setdefault("GOOGLE_CLOUD_PROJECT", PROJECT_ID)
     with run_server("firestore", ["--project", PROJECT_ID]) as server, \
             environment("FIRESTORE_EMULATOR_HOST", server.address):

@@ -507,3 +507,16 @@ def test_the_projects_index_file_parses_and_serves_its_own_indexes() -> None:
                                               field("start_time", ">=", 1)))
     assert served(check, query)
     assert not served(check, make_query("outreach", order=["message"]))  # exempted in the file
+
+
+def test_cursors_limits_and_projections_never_change_the_answer_so_pages_share_it() -> None:
+    # [order] cursors, offset and limit window the ordered results; the index stays the same.
+    check = enforcer()
+    first = make_query("cities", where=field("country", "==", "USA"), order=["population"], limit=2)
+    later = make_query("cities", where=field("country", "==", "USA"), order=["population"], limit=2,
+                       start_after=[5], offset=1, select=["name"])
+    assert check.unserved(first) == check.unserved(later) is not None
+    assert len(check._unserved) == 1
+    query = make_query("trips", where=field("type", "==", "car"))
+    assert aggregation_served(check, aggregation(query, ("count", None)))
+    assert not aggregation_served(check, aggregation(query, ("sum", "distance")))
