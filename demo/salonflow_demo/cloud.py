@@ -47,7 +47,9 @@ def salon_cloud(*, fixed_ports: bool = False, data_dir: Path | None = None, sche
 
                 seed(firestore.Client(project=env["GOOGLE_CLOUD_PROJECT"]))
 
+        # Firestore enforces our index file, so a query production would refuse fails here too.
         with local_cloud(fixed_ports=fixed_ports, functions_source=ROOT / "functions", data_dir=data_dir,
+                         indexes=ROOT / "firestore.indexes.json",
                          schedules=schedules, before_functions=prepare, rules=ROOT / "firestore.rules",
                          web_app=ROOT / "console" / "dist") as cloud:
             yield cloud

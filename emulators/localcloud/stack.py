@@ -66,6 +66,7 @@ def local_cloud(
     fixed_ports: bool = False,
     functions_source: Path | None = Path("functions"),
     data_dir: Path | None = None,
+    indexes: Path | None = Path("firestore.indexes.json"),
     schedules: bool = True,
     before_functions: Callable[[dict[str, str]], None] | None = None,
     rules: Path | None = None,
@@ -80,6 +81,9 @@ def local_cloud(
     clients. Browsers reach the cloud through the Auth emulator, ``firestore-web`` (the Firebase JS SDK's
     WebChannel and REST transports, translated to our Firestore emulator) and, with ``web_app``, Firebase
     Hosting serving that directory with ``/autonomous/**`` rewritten to the API function.
+
+    ``indexes`` is the index file Firestore enforces (a query it cannot serve fails as in production);
+    None runs every query, as Google's emulator does.
     """
     ports = dict(DEFAULT_PORTS) if fixed_ports else {name: free_port() for name in DEFAULT_PORTS}
     env = cloud_env(ports)
@@ -87,6 +91,8 @@ def local_cloud(
     with contextlib.ExitStack() as stack:
         servers: dict[str, RunningServer] = {}
         firestore_args = ["--project", PROJECT]
+        if indexes is not None:
+            firestore_args += ["--indexes", str(indexes)]
         if persist:
             assert data_dir is not None
             data_dir.mkdir(parents=True, exist_ok=True)

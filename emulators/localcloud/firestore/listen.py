@@ -197,6 +197,8 @@ class ListenSession:
                 query_engine.validate_query(query)
             except query_engine.QueryError as exc:
                 raise errors.invalid_argument(str(exc)) from exc
+            # Production refuses a listener whose query lacks an index with the target's removal.
+            self._service.require_index(self._database, query)
             self._service.authorize(self._caller, "list", self._database, parent, query=query)
             return _Target(target_id, parent=parent, query=query, once=spec.once)
         raise errors.invalid_argument("A target needs documents or a query.")

@@ -7,7 +7,8 @@ cached by the query's serialized bytes, so Listen can re-check a query against e
 cheaply.
 
 Known differences from Google's Firestore (Standard edition):
-- No index is ever required: queries that would need a composite index simply run (as in Google's emulator).
+- No index is required here: queries that would need a composite index run (as in Google's emulator);
+  ``--indexes`` enforcement happens before, in ``indexes.py``.
 - Strings compare in full; Firestore only looks at the first 1,500 bytes.
 - Repeated order_by fields are ignored rather than rejected, and a kindless selector (collection_id "")
   without all_descendants is accepted and means "any collection directly under the parent".

@@ -1,4 +1,4 @@
-"""``python -m localcloud firestore --host H --port P --project ID [--rules FILE]``."""
+"""``python -m localcloud firestore --host H --port P --project ID [--rules FILE] [--indexes FILE]``."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from localcloud.firestore.auth import Authorizer
 from localcloud.firestore.frontdoor import FrontDoor
 from localcloud.firestore.grpc_adapter import generic_handler
 from localcloud.firestore.http_api import HttpApi
+from localcloud.firestore.index_config import IndexConfig, IndexFileError
+from localcloud.firestore.indexes import IndexEnforcer
 from localcloud.firestore.persistence import COMPACT_BYTES, Persistence
 from localcloud.firestore.security_rules import SecurityRulesApi
 from localcloud.firestore.service import FirestoreService
@@ -39,6 +41,7 @@ class Emulator:
         authorizer: Authorizer | None = None,
         data_dir: Path | None = None,
         compact_bytes: int = COMPACT_BYTES,
+        indexes: IndexConfig | None = None,
     ) -> None:
         global _instances
         _instances += 1
@@ -47,7 +50,9 @@ class Emulator:
         self.persistence = (
             Persistence.open(data_dir, self.store, compact_bytes=compact_bytes) if data_dir is not None else None
         )
-        self.service = FirestoreService(self.store, authorizer)
+        self.service = FirestoreService(
+            self.store, authorizer, IndexEnforcer(indexes) if indexes is not None else None
+        )
         self.http = HttpApi(self.store)
         self.security_rules = SecurityRulesApi(self.service, authorizer)
         self.security_rules.install(self.http)
@@ -87,7 +92,18 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--compact-bytes", type=int, default=COMPACT_BYTES, help="journal size that triggers a snapshot"
     )
-    return parser.parse_args(argv)
+    parser.add_argument(
+        "--indexes",
+        type=Path,
+        help="firestore.indexes.json to enforce: queries it cannot serve fail as production does",
+    )
+    args = parser.parse_args(argv)
+    # Read before "ready": a broken index file stops the start-up instead of silently enforcing nothing.
+    try:
+        args.index_config = IndexConfig.load(args.indexes) if args.indexes is not None else None
+    except (OSError, IndexFileError) as exc:
+        parser.error(f"--indexes: {exc}")
+    return args
 
 
 def make_authorizer(rules_path: str | None) -> Authorizer:
@@ -105,6 +121,7 @@ def main(argv: list[str]) -> int:
         authorizer=make_authorizer(args.rules),
         data_dir=args.data_dir,
         compact_bytes=args.compact_bytes,
+        indexes=args.index_config,
     )
     emulator.start()
     stop = threading.Event()

@@ -21,6 +21,7 @@ from localcloud.firestore import errors, fieldpaths, protos, writes
 from localcloud.firestore import query as query_engine
 from localcloud.firestore.auth import Access, AllowAll, Authorizer, Caller, Method
 from localcloud.firestore.explain import aggregated_fields, fill_plan, fill_stats
+from localcloud.firestore.indexes import IndexEnforcer
 from localcloud.firestore.paths import compare_document_names
 from localcloud.firestore.store import (
     DocumentLookup,
@@ -89,8 +90,11 @@ def _mask_paths(request: Any) -> list[tuple[str, ...]] | None:
 
 
 class FirestoreService:
-    def __init__(self, store: Store, authorizer: Authorizer | None = None) -> None:
+    def __init__(
+        self, store: Store, authorizer: Authorizer | None = None, indexes: IndexEnforcer | None = None
+    ) -> None:
         self.store = store
+        self.indexes = indexes  # None: every query runs, as in Google's emulator
         # AllowAll is skipped entirely so the common path pays nothing for the seam.
         self._authorizer = None if authorizer is None or isinstance(authorizer, AllowAll) else authorizer
 
@@ -147,6 +151,11 @@ class FirestoreService:
                     authorizer.authorize(decision)
 
         return check
+
+    def require_index(self, database: str, query: Any, aggregation: Any | None = None) -> None:
+        """FAILED_PRECONDITION, as production answers, for a query the ``--indexes`` file cannot serve."""
+        if self.indexes is not None:
+            self.indexes.require(database, query, aggregation)
 
     # ------------------------------------------------------------------------------------------
     # Consistency
@@ -219,6 +228,7 @@ class FirestoreService:
             query_engine.validate_query(query)
         except query_engine.QueryError as exc:
             raise errors.invalid_argument(str(exc)) from exc
+        self.require_index(database, query)
         self.authorize(caller, "list", database, _list_path(request.parent, query), query=query)
         view, new_txn = self._view(database, request)
         explain = request.explain_options if request.HasField("explain_options") else None
@@ -269,6 +279,7 @@ class FirestoreService:
             query_engine.validate_query(query)
         except query_engine.QueryError as exc:
             raise errors.invalid_argument(str(exc)) from exc
+        self.require_index(database, query, aggregation)
         self.authorize(caller, "list", database, _list_path(request.parent, query), query=query)
         view, new_txn = self._view(database, request)
         started = time.perf_counter()

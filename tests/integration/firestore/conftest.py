@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
 from fs_helpers import PROJECT_ID, clear
-from localcloud.testing import RunningServer
+from localcloud.testing import RunningServer, environment, run_server
+
+
+@pytest.fixture(scope="session")
+def firestore_emulator() -> Iterator[RunningServer]:
+    """This suite tests the query engine itself (any field, any combination, as Google's conformance
+    tests do against Google's emulator), so its emulator enforces no index file; index enforcement has
+    its own tests (test_fs_index_enforcement.py) and the rest of the project's tests run with firestore.indexes.json."""
+    os.environ.setdefault("GOOGLE_CLOUD_PROJECT", PROJECT_ID)
+    with run_server("firestore", ["--project", PROJECT_ID]) as server, \
+            environment("FIRESTORE_EMULATOR_HOST", server.address):
+        yield server
 
 
 @pytest.fixture

@@ -1,13 +1,14 @@
-"""The service layer, the /autonomous API and the entry points only issue queries firestore.indexes.json serves.
+"""The service layer, the /autonomous API and the entry points only issue queries firestore.indexes.json serves,
+and every index it declares is used.
 
 A seeded demo salon goes through a representative flow against the emulator: every agent run through
 `run_agent` (gap detection first, so the gap agents have work; analytics once at 00:30 to close yesterday),
 score refreshes and the sweep, a customer's reply and an approver's answer through the inbound entry point,
-the scheduler's fan-out, and every GET route of the API, once per filter and once with all of them. Each
-RunQuery / RunAggregationQuery request the client sends to the emulator is recorded with the function that
-issued it; the composite index each needs is derived as in test_repo_indexes.py (and cross-checked against
-the emulator's own explain plan), then looked up in firestore.indexes.json. Together with the repositories'
-own queries, every declared index must be used by something.
+the scheduler's fan-out, and every GET route of the API, once per filter and once with all of them. The
+emulator enforces firestore.indexes.json, so a query without its index fails the flow with production's
+FAILED_PRECONDITION. Each RunQuery / RunAggregationQuery request the client sends is recorded with the
+function that issued it; together with the repositories' own queries, every declared index must serve one
+of them (enforcement cannot see an index nothing needs: that is this test's job).
 
 So that a new query cannot slip past this test, every function in the service, API, entry point and
 Firestore adapter modules that builds a query must have issued one during the flow.
@@ -28,8 +29,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from google.cloud.firestore_v1.services.firestore.client import FirestoreClient
-from google.cloud.firestore_v1.types import RunAggregationQueryRequest, RunQueryRequest, StructuredQuery
-from localcloud.firestore.explain import index_properties
+from google.cloud.firestore_v1.types import (
+    RunAggregationQueryRequest,
+    RunQueryRequest,
+    StructuredAggregationQuery,
+    StructuredQuery,
+)
+from localcloud.firestore.index_config import IndexConfig
 from salonflow.adapters.firestore.repositories import SalonRepositories
 from salonflow.adapters.twilio_webhooks import INCOMING_PATH, public_webhook_url, sign
 from salonflow.agents.proposals import AgentName
@@ -61,7 +67,7 @@ from salonflow.services.ports import ServicePorts
 from salonflow.services.runner import run_agent
 from salonflow_demo.seed import build_salon, write_salon
 from salonflow_demo.seed_picks import booking_to_cancel
-from test_repo_indexes import check_against_declared, needed_index, run_every_repository_query
+from test_repo_indexes import INDEX_FILE, declared_indexes_used, run_every_repository_query
 
 pytestmark = pytest.mark.integration
 
@@ -80,6 +86,7 @@ HOOKS_BASE = "https://api.salonflow.example/hooks"
 @dataclass(frozen=True)
 class SentQuery:
     query: StructuredQuery
+    aggregation: StructuredAggregationQuery | None
     callers: tuple[tuple[str, str], ...]  # (module under shared/, function) on the stack, innermost first
 
     @property
@@ -105,26 +112,29 @@ def sent(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[SentQuery]]:
     """Every structured query the client puts on the wire to the emulator (queries and aggregations)."""
     seen: list[SentQuery] = []
 
-    def recording(name: str, extract: Callable[[Any], StructuredQuery | None]) -> None:
+    Sent = tuple[StructuredQuery, StructuredAggregationQuery | None] | None
+
+    def recording(name: str, extract: Callable[[Any], Sent]) -> None:
         original = getattr(FirestoreClient, name)
 
         def record(self: FirestoreClient, request: Any = None, *args: Any, **kwargs: Any) -> Any:
-            query = extract(request)
-            if query is not None:
-                seen.append(SentQuery(query, _callers()))
+            found = extract(request)
+            if found is not None:
+                seen.append(SentQuery(*found, _callers()))
             return original(self, request, *args, **kwargs)
 
         monkeypatch.setattr(FirestoreClient, name, record)
 
-    def run_query(request: Any) -> StructuredQuery | None:
+    def run_query(request: Any) -> Sent:
         message = RunQueryRequest(request)
-        return message.structured_query if "structured_query" in message else None
+        return (message.structured_query, None) if "structured_query" in message else None
 
-    def run_aggregation(request: Any) -> StructuredQuery | None:
+    def run_aggregation(request: Any) -> Sent:
         message = RunAggregationQueryRequest(request)
         if "structured_aggregation_query" not in message:
             return None
-        return message.structured_aggregation_query.structured_query
+        aggregation = message.structured_aggregation_query
+        return aggregation.structured_query, aggregation
 
     recording("run_query", run_query)
     recording("run_aggregation_query", run_aggregation)
@@ -353,36 +363,16 @@ def is_query_call(call: ast.Call) -> bool:
                           receiver))
 
 
-def needed_from_explain(query: StructuredQuery) -> tuple[frozenset[str], tuple[tuple[str, str], ...]]:
-    """The emulator's explain plan for the query, in the same shape as `needed_index`'s fields."""
-    properties = index_properties(query._pb).strip("()").split(", ")
-    fields = [part.rsplit(" ", 1) for part in properties if not part.startswith("__name__ ")]
-    return frozenset(field for field, _ in fields), tuple(
-        (field, "DESCENDING" if direction == "DESC" else "ASCENDING") for field, direction in fields)
-
-
-def test_every_query_the_services_api_and_entry_points_send_has_its_index_and_every_index_is_used(
+def test_every_query_the_services_api_and_entry_points_send_runs_and_every_declared_index_is_used(
         firestore_client: Any, sent: list[SentQuery]) -> None:
-    happened = run_representative_flow(firestore_client)
+    happened = run_representative_flow(firestore_client)  # a query without its index raises FailedPrecondition
     assert happened["gaps"] >= 1 and happened["executions"] >= 1 and happened["offers"] >= 1
-    flow = list(sent)
-    callers = {caller for query in flow for caller in query.callers}
+    callers = {caller for query in sent for caller in query.callers}
     unexercised = functions_building_queries() - callers
     assert not unexercised, f"query-building functions the flow never ran: {sorted(unexercised)}"
 
-    for item in flow:  # our derivation agrees with the emulator's explain plan on the fields and their order
-        need = needed_index(item.query)
-        if need is not None:
-            _, _, equality, ordered = need
-            explained_fields, explained_order = needed_from_explain(item.query)
-            assert explained_fields == equality | {field for field, _ in ordered}, item.origin
-            assert explained_order[len(explained_order) - len(ordered):] == ordered, item.origin
-
-    flow_needs = {need for need in (needed_index(item.query) for item in flow) if need is not None}
-    missing, _ = check_against_declared(flow_needs)
-    assert missing == []
-
     run_every_repository_query(firestore_client)
-    all_needs = {need for need in (needed_index(item.query) for item in sent) if need is not None}
-    _, unused = check_against_declared(all_needs)
+    used = declared_indexes_used(
+        (item.query._pb, item.aggregation._pb if item.aggregation is not None else None) for item in sent)
+    unused = [index for index in IndexConfig.load(INDEX_FILE).composites if index not in used]
     assert unused == []

@@ -1,17 +1,16 @@
-"""Every query the repositories issue is served by firestore.indexes.json, and every index there is used.
+"""Every query the repositories issue runs against the emulator enforcing firestore.indexes.json, and the file
+has the shape the Firebase CLI deploys.
 
-The queries are captured as the real client sends them (StructuredQuery protobufs) while each repository query
-method runs against the emulator; the composite index each one needs is derived with Firestore's rules:
-equality fields (any order) followed by the order-by fields in order, inequality fields ordered implicitly,
-`__name__` never listed; a query over one field, or with equality filters only, needs no composite index.
-A query with several equality filters is also served by index merging: one index `[field, *order]` per
-equality field (how the API's list filters combine without an index per combination).
+The shared `firestore_emulator` starts with `--indexes firestore.indexes.json`, so a repository query that needs
+an index the file lacks fails here with production's FAILED_PRECONDITION. `declared_indexes_used` names, by the
+emulator's own rules (`localcloud.firestore.indexes`), the declared indexes a set of captured queries uses:
+test_repo_index_services.py checks with it that every declared index is used by something.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -19,6 +18,9 @@ from typing import Any, Literal
 import pytest
 from google.cloud.firestore_v1.query import Query
 from google.cloud.firestore_v1.types import StructuredQuery
+from localcloud.firestore.index_config import CompositeIndex, IndexConfig
+from localcloud.firestore.index_requirements import requirements
+from localcloud.firestore.indexes import serving
 from repo_builders import NOW
 from salonflow.adapters.firestore.directory import due_agents, salon_by_whatsapp_sender
 from salonflow.adapters.firestore.repositories import SalonRepositories
@@ -27,13 +29,6 @@ from salonflow.domain import AuditEventType, BookingStatus, CustomerSegment, Dec
 pytestmark = pytest.mark.integration
 
 INDEX_FILE = Path(__file__).resolve().parents[3] / "firestore.indexes.json"
-EQUALITY_OPS = {
-    StructuredQuery.FieldFilter.Operator.EQUAL,
-    StructuredQuery.FieldFilter.Operator.IN,
-    StructuredQuery.FieldFilter.Operator.ARRAY_CONTAINS,
-    StructuredQuery.FieldFilter.Operator.ARRAY_CONTAINS_ANY,
-}
-Needed = tuple[str, str, frozenset[str], tuple[tuple[str, str], ...]]  # scope, collection, equality, ordered
 
 
 @pytest.fixture
@@ -50,81 +45,16 @@ def captured(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[StructuredQuery]]
     yield seen
 
 
-UNARY_EQUALITY_OPS = {StructuredQuery.UnaryFilter.Operator.IS_NULL, StructuredQuery.UnaryFilter.Operator.IS_NAN}
-
-
-def leaf_filters(where: StructuredQuery.Filter) -> Iterator[tuple[str, bool]]:
-    """(field path, is an equality) for every leaf filter, in order; `== None` / `== NaN` arrive as unary
-    filters and are equalities, `!= None` / `!= NaN` inequalities."""
-    kind = where._pb.WhichOneof("filter_type")
-    if kind == "composite_filter":
-        for child in where.composite_filter.filters:
-            yield from leaf_filters(child)
-    elif kind == "field_filter":
-        yield where.field_filter.field.field_path, where.field_filter.op in EQUALITY_OPS
-    elif kind == "unary_filter":
-        yield where.unary_filter.field.field_path, where.unary_filter.op in UNARY_EQUALITY_OPS
-
-
-def needed_index(query: StructuredQuery) -> Needed | None:
-    source = query.from_[0]
-    scope = "COLLECTION_GROUP" if source.all_descendants else "COLLECTION"
-    equality: set[str] = set()
-    inequality: list[str] = []
-    if query._pb.HasField("where"):
-        for path, is_equality in leaf_filters(query.where):
-            if is_equality:
-                equality.add(path)
-            elif path not in inequality:
-                inequality.append(path)
-    ordered = [
-        (order.field.field_path, "DESCENDING" if order.direction == StructuredQuery.Direction.DESCENDING
-         else "ASCENDING")
-        for order in query.order_by
-    ]
-    # Inequality fields not ordered explicitly are ordered implicitly, in the last explicit order's direction
-    # (as the client and the emulator's explain plan do).
-    implicit = ordered[-1][1] if ordered else "ASCENDING"
-    for path in inequality:
-        if path not in [field for field, _ in ordered]:
-            ordered.append((path, implicit))
-    ordered = [(field, direction) for field, direction in ordered if field != "__name__"]
-    equality -= {field for field, _ in ordered}
-    if len(equality) + len(ordered) <= 1 or not ordered:
-        return None  # a single-field index, or equality-only (served by merging single-field indexes)
-    return scope, source.collection_id, frozenset(equality), tuple(ordered)
-
-
-def declared_indexes() -> list[Needed]:
-    declared: list[Needed] = []
-    for index in json.loads(INDEX_FILE.read_text())["indexes"]:
-        fields = [(f["fieldPath"], f["order"]) for f in index["fields"]]
-        declared.append((index["queryScope"], index["collectionGroup"], frozenset(), tuple(fields)))
-    return declared
-
-
-def merged_parts(declared: list[Needed], need: Needed) -> list[Needed] | None:
-    """The indexes that serve `need` by index merging, or None when some equality field has none."""
-    n_scope, n_collection, n_equality, n_ordered = need
-    if len(n_equality) < 2:
-        return None
-    parts: list[Needed] = []
-    for field in sorted(n_equality):
-        single = (n_scope, n_collection, frozenset({field}), n_ordered)
-        found = [index for index in declared if serves(index, single)]
-        if not found:
-            return None
-        parts += found
-    return parts
-
-
-def serves(index: Needed, need: Needed) -> bool:
-    scope, collection, _, fields = index
-    n_scope, n_collection, n_equality, n_ordered = need
-    if (scope, collection) != (n_scope, n_collection) or len(fields) != len(n_equality) + len(n_ordered):
-        return False
-    head, tail = fields[: len(n_equality)], fields[len(n_equality):]
-    return {field for field, _ in head} == n_equality and tail == n_ordered
+def declared_indexes_used(sent: Iterable[tuple[Any, Any | None]]) -> list[CompositeIndex]:
+    """The composite indexes of firestore.indexes.json that serve these (query, aggregation) protobufs."""
+    config = IndexConfig.load(INDEX_FILE)
+    used: list[CompositeIndex] = []
+    for query, aggregation in sent:
+        for need in requirements(query, aggregation):
+            parts = serving(config, need)
+            assert parts is not None, need  # the enforcing emulator would have refused the query
+            used += [part for part in parts if isinstance(part, CompositeIndex)]
+    return used
 
 
 def run_every_repository_query(client: Any) -> None:
@@ -198,28 +128,11 @@ def run_api_list_queries(repos: SalonRepositories) -> None:
         repository.query([(fields[0], "==", "x"), (fields[-1], "==", "y"), *window], order_by=order, limit=5)
 
 
-def check_against_declared(needs: set[Needed]) -> tuple[list[Needed], list[Needed]]:
-    """(needs no declared index serves, declared indexes none of the needs uses)."""
-    declared = declared_indexes()
-    used: list[Needed] = []
-    missing: list[Needed] = []
-    for need in needs:
-        exact = [index for index in declared if serves(index, need)]
-        merged = merged_parts(declared, need) if not exact else None
-        if not exact and merged is None:
-            missing.append(need)
-        used += exact or merged or []
-    return missing, [index for index in declared if index not in used]
-
-
-def test_every_repository_query_has_its_composite_index(firestore_client: Any, captured: list[Any]) -> None:
-    # That every declared index is used by some query is checked in test_repo_index_services.py, together
-    # with the queries the service layer, the API and the entry points send.
-    run_every_repository_query(firestore_client)
+def test_every_repository_query_runs_against_the_emulator_enforcing_the_index_file(
+        firestore_client: Any, captured: list[Any]) -> None:
+    run_every_repository_query(firestore_client)  # a missing index raises FailedPrecondition
     assert len(captured) >= 40
-    needs = {need for need in map(needed_index, captured) if need is not None}
-    missing, _ = check_against_declared(needs)
-    assert missing == []
+    assert declared_indexes_used((query._pb, None) for query in captured)
 
 
 def test_the_index_file_has_the_shape_the_firebase_cli_deploys() -> None:
