@@ -32,7 +32,6 @@ from salonflow_demo.token import DEMO_SALON
 SALON_ID = DEMO_SALON
 DEMO_HOURLY_BUDGET = 60
 KOLKATA = ZoneInfo("Asia/Kolkata")
-QUEUES = ("autonomous-agents", "notifications", "analytics", "cleanup")
 
 
 def demo_day(today: date) -> date:
@@ -71,27 +70,10 @@ class Day:
         self.settle()
 
     def settle(self, timeout_s: float = 90.0) -> None:
-        """Wait until what this moment set off is done: no task due and no function running.
+        """Wait until what this moment set off is done: no function running, no delivery on its way."""
+        from localcloud.quiet import wait_until_idle
 
-        A task being dispatched is no longer listed by Cloud Tasks, so an empty queue alone does not
-        mean the work is over; the functions host counts the invocations still running.
-        """
-        from localcloud.tasks.client import emulator_client
-
-        tasks = emulator_client(self.cloud.env["CLOUD_TASKS_EMULATOR_HOST"])
-        parent = f"projects/{self.cloud.env['GOOGLE_CLOUD_PROJECT']}/locations/asia-south1/queues/"
-        deadline = time.monotonic() + timeout_s
-        quiet_rounds = 0
-        while time.monotonic() < deadline:
-            # Retries come back within the queues' max backoff; deferred work waits for its (future) time.
-            horizon = time.time() + 330
-            due = sum(1 for queue in QUEUES for task in tasks.list_tasks(parent=parent + queue)
-                      if task.schedule_time.timestamp() <= horizon)
-            busy = self._http("GET", f"{self.cloud.url('functions')}/_localcloud/inflight")["inflight"]
-            quiet_rounds = quiet_rounds + 1 if due == 0 and busy == 0 else 0
-            if quiet_rounds >= 3:  # a trigger or webhook may still be on its way: be sure it stays quiet
-                return
-            time.sleep(0.2)
+        wait_until_idle(self.cloud, timeout_s)
 
     def firestore_stats(self) -> dict[str, int]:
         return dict(self._http("GET", f"{self.cloud.url('firestore')}/emulator/v1/projects/"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -15,13 +14,13 @@ from typing import Any
 
 from e2e_support import SALON_ID, Stack
 from google.cloud import firestore
+from localcloud.quiet import wait_until_idle
 from localcloud.stack import SANDBOX_WHATSAPP_FROM
 from localcloud.tasks.client import emulator_client
 from localcloud.tasks.oidc import unsigned_id_token
 from salonflow_demo.cloud import salon_cloud
 from salonflow_demo.seed import SalonDataset, build_salon, write_salon
 
-QUEUES = ("autonomous-agents", "notifications", "analytics", "cleanup")
 EXECUTE_PATH = "/internal/tasks/execute"
 
 
@@ -41,30 +40,9 @@ def http_json(method: str, url: str, body: Any = None, headers: dict[str, str] |
             return error.code, payload.decode(errors="replace")
 
 
-def due_tasks(stack: Stack, horizon_s: float = 330.0) -> int:
-    """Tasks in any queue due within ``horizon_s`` of the wall clock (retries come back within that)."""
-    tasks = emulator_client(stack.cloud.env["CLOUD_TASKS_EMULATOR_HOST"])
-    parent = f"projects/{stack.cloud.env['GOOGLE_CLOUD_PROJECT']}/locations/asia-south1/queues/"
-    horizon = time.time() + horizon_s
-    return sum(1 for queue in QUEUES for task in tasks.list_tasks(parent=parent + queue)
-               if task.schedule_time.timestamp() <= horizon)
-
-
-def settle(stack: Stack, timeout_s: float = 60.0) -> None:
-    """Wait until the functions are idle and no Cloud Task is due (as ``make demo``'s ``Day.settle``).
-
-    A task being dispatched is no longer listed, so the functions host's in-flight count is asked too,
-    and the quiet has to last a few rounds for a trigger or webhook still on its way.
-    """
-    deadline = time.monotonic() + timeout_s
-    quiet_rounds = 0
-    while time.monotonic() < deadline:
-        busy = http_json("GET", f"{stack.cloud.url('functions')}/_localcloud/inflight")[1]["inflight"]
-        quiet_rounds = quiet_rounds + 1 if busy == 0 and due_tasks(stack) == 0 else 0
-        if quiet_rounds >= 3:
-            return
-        time.sleep(0.2)
-    raise AssertionError("the local cloud did not settle")
+def settle(stack: Stack, timeout_s: float = 90.0) -> None:
+    """Wait until what the test set off is done (as ``make demo``'s ``Day.settle``)."""
+    wait_until_idle(stack.cloud, timeout_s)
 
 
 def execute_url(stack: Stack) -> str:

@@ -29,6 +29,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from localcloud.activity import ACTIVITY_PATH, PendingWork, activity_json
 from localcloud.firestore.frontdoor import HttpResponse
 from localcloud.firestore.http_api import HttpApi
 from localcloud.firestore.store import CommitEvent, DocumentChange, Store
@@ -96,6 +97,7 @@ class TriggerDispatcher:
         self._lock = threading.Lock()
         self._store = store
         self._outbox: queue.Queue[Delivery | None] = queue.Queue()
+        self._work = PendingWork()
         self._workers = [
             threading.Thread(target=self._deliver_forever, name=f"trigger-{i}", daemon=True)
             for i in range(DELIVERY_THREADS)
@@ -109,6 +111,8 @@ class TriggerDispatcher:
         http.add_route("GET", base, self._list)
         http.add_route("PUT", base + r"/(?P<name>[^/]+)", self._register)
         http.add_route("DELETE", base + r"/(?P<name>[^/]+)", self._unregister)
+        http.add_route("GET", ACTIVITY_PATH, lambda: HttpResponse(200, activity_json(self._work.pending),
+                                                                  "application/json"))
 
     def close(self) -> None:
         for _ in self._workers:
@@ -159,22 +163,29 @@ class TriggerDispatcher:
             path = change.name.removeprefix(root)
             for trigger in triggers:
                 if trigger.matches(event.database, path, change):
-                    self._outbox.put(_delivery(trigger, path, change, event.commit_time))
+                    delivery = _delivery(trigger, path, change, event.commit_time)
+                    self._work.begin()  # counted before the commit answers, so no one sees a gap
+                    self._outbox.put(delivery)
 
     def _deliver_forever(self) -> None:
         while (delivery := self._outbox.get()) is not None:
-            # A function must never see a change that a crash could still take back.
-            self._store.await_durable()
-            attempts = MAX_ATTEMPTS_WITH_RETRY if delivery.trigger.retry else 1
-            backoff = FIRST_BACKOFF_S
-            for attempt in range(1, attempts + 1):
-                if _post(delivery):
-                    break
-                if attempt < attempts:
-                    time.sleep(backoff)
-                    backoff *= 2
-            else:
-                log.warning("gave up delivering %s to %s", delivery.headers["ce-id"], delivery.trigger.url)
+            try:
+                self._deliver(delivery)
+            finally:
+                self._work.end()
+
+    def _deliver(self, delivery: Delivery) -> None:
+        # A function must never see a change that a crash could still take back.
+        self._store.await_durable()
+        attempts = MAX_ATTEMPTS_WITH_RETRY if delivery.trigger.retry else 1
+        backoff = FIRST_BACKOFF_S
+        for attempt in range(1, attempts + 1):
+            if _post(delivery):
+                return
+            if attempt < attempts:
+                time.sleep(backoff)
+                backoff *= 2
+        log.warning("gave up delivering %s to %s", delivery.headers["ce-id"], delivery.trigger.url)
 
 
 def _delivery(trigger: Trigger, path: str, change: DocumentChange, commit_time: int) -> Delivery:

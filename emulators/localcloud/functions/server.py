@@ -4,7 +4,7 @@ URLs follow the emulator's convention ``/<project>/<region>/<function>/<path>``;
 ``/<path>``. Scheduled functions also fire on their cron schedule and on demand through
 ``POST /_localcloud/scheduler/<function>`` (optional JSON ``{"schedule_time": RFC 3339}``), which
 sends the same ``X-CloudScheduler-*`` headers as Cloud Scheduler. ``GET /_localcloud/inflight``
-counts the function invocations running now.
+counts the function invocations running now and ever started.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ class FunctionsHost:
         self.project = project
         self._apps = {name: make_function_app(ep, project) for name, ep in bundle.endpoints.items()}
         self._inflight = 0
+        self._started = 0
         self._inflight_lock = threading.Lock()
 
     @property
@@ -47,9 +48,15 @@ class FunctionsHost:
         with self._inflight_lock:
             return self._inflight
 
+    def activity(self) -> dict[str, int]:
+        """Invocations running now and ever started: work that hopped between two looks shows in ``started``."""
+        with self._inflight_lock:
+            return {"inflight": self._inflight, "started": self._started}
+
     def _invoke(self, app: WsgiApp, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         with self._inflight_lock:
             self._inflight += 1
+            self._started += 1
         try:
             # Consume the body inside the count: a function's work is done when its response is.
             return [b"".join(app(environ, start_response))]
@@ -63,7 +70,7 @@ class FunctionsHost:
         if path in ("", "/"):
             return Response("Ok")(environ, start_response)
         if path == "/_localcloud/inflight":
-            return Response(json.dumps({"inflight": self.inflight}), mimetype="application/json")(
+            return Response(json.dumps(self.activity()), mimetype="application/json")(
                 environ, start_response)
         if path == "/__/functions.yaml":
             return Response(self.bundle.manifest_yaml, mimetype="text/yaml")(environ, start_response)

@@ -460,6 +460,13 @@ class Broker:
                 self._wait_locked(deadline)
             return []
 
+    def push_backlog(self) -> int:
+        """Messages of push subscriptions not yet acknowledged by their endpoint (sent or waiting)."""
+        with self._cond:
+            return sum(record.delivery.backlog_size + record.delivery.lease_count
+                       for record in self._subs.values()
+                       if config.is_push(record.config) and not record.config.detached)
+
     def push_outcome(self, subscription: str, ack_id: str, success: bool, fallback: RetryPolicy) -> None:
         with self._cond:
             record = self._subs.get(subscription)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from localcloud.activity import grpc_activity_handler
 from localcloud.pubsub.broker import Broker
 from localcloud.pubsub.journal import Journal
 from localcloud.pubsub.push import PushWorker
@@ -38,7 +39,7 @@ def main(argv: list[str]) -> int:
         name="pubsub",
         host=args.host,
         port=args.port,
-        handlers=service.handlers(),
+        handlers=[*service.handlers(), grpc_activity_handler(lambda _request: broker.push_backlog())],
         on_stop=stop,
         detail=f"(project {args.project}; set PUBSUB_EMULATOR_HOST={args.host}:{args.port})",
     )

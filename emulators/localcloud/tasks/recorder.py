@@ -34,9 +34,14 @@ class Recorder:
     statuses: list[int] = field(default_factory=lambda: [200])
     delay_s: float = 0.0
     requests: list[Received] = field(default_factory=list)
-    in_flight: int = 0
+    in_flight: int = 0  # requests received and not yet answered
     max_in_flight: int = 0
+    held: bool = False  # answer nothing until release() (to look at a sender while it waits)
     _cond: threading.Condition = field(default_factory=threading.Condition)
+    _released: threading.Event = field(default_factory=threading.Event)
+
+    def release(self) -> None:
+        self._released.set()
 
     def answer(self, position: int) -> int:
         return self.statuses[min(position, len(self.statuses) - 1)]
@@ -68,7 +73,7 @@ class Recorder:
 
 @contextmanager
 def recording_endpoint(
-    path: str = "/", statuses: list[int] | None = None, delay_s: float = 0.0
+    path: str = "/", statuses: list[int] | None = None, delay_s: float = 0.0, held: bool = False
 ) -> Iterator[Recorder]:
     holder: list[Recorder] = []
 
@@ -81,14 +86,18 @@ def recording_endpoint(
                 Received(time.monotonic(), self.command, self.path, dict(self.headers.items()), body)
             )
             try:
+                if recorder.held:
+                    recorder._released.wait(60.0)
                 if recorder.delay_s:
                     time.sleep(recorder.delay_s)
                 status = recorder.answer(position)
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
             finally:
+                # Counted out before the answer leaves: once the caller has it, it may send the next
+                # request before this thread runs again, and that one must not look concurrent.
                 recorder._finished()
+            self.send_response(status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
 
         do_POST = do_PUT = do_GET = do_PATCH = do_DELETE = _handle
 
@@ -99,7 +108,8 @@ def recording_endpoint(
     server.daemon_threads = True
     holder.append(
         Recorder(
-            url=f"http://127.0.0.1:{server.server_port}{path}", statuses=statuses or [200], delay_s=delay_s
+            url=f"http://127.0.0.1:{server.server_port}{path}", statuses=statuses or [200], delay_s=delay_s,
+            held=held,
         )
     )
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
@@ -107,6 +117,7 @@ def recording_endpoint(
     try:
         yield holder[0]
     finally:
+        holder[0].release()
         server.shutdown()
         server.server_close()
         thread.join(timeout=2)

@@ -304,6 +304,14 @@ class TaskQueues:
                 self._pool.submit(self._run_attempt, launch, False)
             return _render(task_record.task, view)
 
+    def tasks_due_within(self, horizon_s: float) -> int:
+        """Tasks that will be dispatched in the next ``horizon_s`` seconds, and those being dispatched
+        (a task stays held until its answer is recorded). A paused queue's tasks go nowhere by themselves."""
+        with self._cond:
+            until = self._now_s() + horizon_s
+            return sum(1 for record in self._queues.values() for task in record.tasks.values()
+                       if task.running or (record.queue.state == RUNNING and task.eta_s <= until))
+
     # ------------------------------------------------------------------ dispatching
     def _dispatch_forever(self) -> None:
         with self._cond:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from localcloud.activity import grpc_activity_handler
 from localcloud.pubsub.journal import Journal
 from localcloud.pubsub.rpc import base_arguments, serve
 from localcloud.tasks.scheduler import DEFAULT_QUEUE_NAME_REUSE_S, DEFAULT_TASK_NAME_REUSE_S, TaskQueues
@@ -44,7 +45,8 @@ def main(argv: list[str]) -> int:
         name="tasks",
         host=args.host,
         port=args.port,
-        handlers=CloudTasksService(queues).handlers(),
+        handlers=[*CloudTasksService(queues).handlers(),
+                  grpc_activity_handler(lambda request: queues.tasks_due_within(float(request.get("horizon_s", 0))))],
         on_stop=queues.stop,
         detail=f"(project {args.project}; build the client with localcloud.tasks.client.emulator_client)",
     )

@@ -49,6 +49,7 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from localcloud.activity import ACTIVITY_PATH
 from localcloud.twilio import webhooks
 from localcloud.twilio.state import (
     API_VERSION,
@@ -76,6 +77,7 @@ ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("GET", re.compile(r"/_sandbox/callbacks$"), "sandbox_callbacks"),
     ("GET", re.compile(r"/_sandbox/inbound$"), "sandbox_inbound"),
     ("GET", re.compile(r"/_sandbox/health$"), "sandbox_health"),
+    ("GET", re.compile(ACTIVITY_PATH + "$"), "sandbox_activity"),
     ("POST", re.compile(r"/_sandbox/failures$"), "sandbox_failures"),
     ("POST", re.compile(r"/_sandbox/status-sequence$"), "sandbox_sequence"),
     ("POST", re.compile(r"/_sandbox/reply$"), "sandbox_reply"),
@@ -202,7 +204,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
 
     def _start_message_callbacks(self, sid: str, plan: CallbackPlan) -> None:
         state = self.server.state
-        webhooks.run_later(lambda: webhooks.deliver_message_callbacks(state, sid, plan))
+        webhooks.run_later(state, lambda: webhooks.deliver_message_callbacks(state, sid, plan))
 
     def list_messages(self, account: str) -> None:
         state = self.server.state
@@ -239,7 +241,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
         resource, plan = state.create_call(form, datetime.now(UTC))
         if plan is not None:
             sid = resource["sid"]
-            webhooks.run_later(lambda: webhooks.deliver_call_callbacks(state, sid, plan))
+            webhooks.run_later(state, lambda: webhooks.deliver_call_callbacks(state, sid, plan))
         if failure is not None:
             raise TwilioApiError(failure.status, failure.code, failure.message)
         self._json(201, resource)
@@ -255,6 +257,9 @@ class SandboxHandler(BaseHTTPRequestHandler):
     def sandbox_health(self) -> None:
         state = self.server.state
         self._json(200, {"ok": True, "account_sid": state.account_sid})
+
+    def sandbox_activity(self) -> None:
+        self._json(200, {"pending": self.server.state.callbacks_pending.pending})
 
     def sandbox_messages(self) -> None:
         to = self.query.get("to")

@@ -15,6 +15,8 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
 
+from localcloud.activity import PendingWork
+
 API_VERSION = "2010-04-01"
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 CONTENT_SID = re.compile(r"^HX[0-9a-fA-F]{32}$")
@@ -124,6 +126,7 @@ class SandboxState:
     callbacks: list[dict[str, Any]] = field(default_factory=list)
     content_templates: dict[str, str] = field(default_factory=dict)
     enforce_session_window: bool = True
+    callbacks_pending: PendingWork = field(default_factory=PendingWork)  # status callbacks still to post
 
     def reset(self) -> None:
         with self.lock:
@@ -253,7 +256,9 @@ class SandboxState:
         with self.lock:
             self.messages[sid] = resource
             self.message_extras[sid] = extras
-        return resource, plan
+        # A copy: the callbacks advance the stored resource, and the create answer is what Twilio
+        # said at creation however soon they run.
+        return dict(resource), plan
 
     def _render(self, content_sid: str, variables: dict[str, Any]) -> str:
         template = self.content_templates.get(content_sid)
@@ -359,7 +364,7 @@ class SandboxState:
         with self.lock:
             self.calls[sid] = resource
             self.call_extras[sid] = extras
-        return resource, plan
+        return dict(resource), plan
 
     def apply_call_status(self, sid: str, status: str, now: datetime) -> dict[str, Any]:
         with self.lock:

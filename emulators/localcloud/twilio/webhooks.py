@@ -242,5 +242,14 @@ def incoming_message_form(
     return form
 
 
-def run_later(target: Callable[[], None]) -> None:
-    threading.Thread(target=target, daemon=True).start()
+def run_later(state: SandboxState, target: Callable[[], None]) -> None:
+    """Run ``target`` (status callbacks) on its own thread, counted as the sandbox's pending work."""
+    state.callbacks_pending.begin()
+
+    def counted() -> None:
+        try:
+            target()
+        finally:
+            state.callbacks_pending.end()
+
+    threading.Thread(target=counted, daemon=True).start()

@@ -13,7 +13,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from localcloud.activity import ACTIVITY_PATH
+from localcloud.tasks.recorder import recording_endpoint
 from localcloud.testing import run_server
+from localcloud.twilio.state import DEFAULT_SEQUENCES
 from salonflow.adapters.twilio_errors import outcome_for_error_code
 from salonflow.adapters.twilio_messaging import TwilioConfig, TwilioMessenger
 from salonflow.adapters.twilio_webhooks import (
@@ -370,3 +373,20 @@ def test_the_sandbox_validates_numbers_like_twilio(sandbox: str) -> None:
         "invalid_number",
     )
     assert recorded(sandbox) == []
+
+
+def test_status_callbacks_count_as_the_sandboxs_pending_work_until_they_are_answered(sandbox: str) -> None:
+    def pending() -> int:
+        with urllib.request.urlopen(f"{sandbox}{ACTIVITY_PATH}", timeout=10) as response:
+            return int(json.load(response)["pending"])
+
+    with recording_endpoint(held=True) as callback:
+        send_template(messenger(sandbox), callback.url)
+        assert pending() == 1  # counted before the create answered
+        callback.wait_for(1)
+        callback.release()
+        callback.wait_for(len(DEFAULT_SEQUENCES["whatsapp"]))
+        deadline = time.monotonic() + 60
+        while pending() and time.monotonic() < deadline:
+            time.sleep(0.05)
+    assert pending() == 0

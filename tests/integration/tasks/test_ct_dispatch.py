@@ -163,13 +163,15 @@ def test_dispatches_respect_max_dispatches_per_second(tasks_client: tasks_v2.Clo
 
 def test_no_more_than_max_concurrent_dispatches_run_at_once(tasks_client: tasks_v2.CloudTasksClient) -> None:
     queue = make_queue(tasks_client, concurrent=2)
-    with recording_endpoint(delay_s=0.2) as endpoint:
+    with recording_endpoint(delay_s=0.5) as endpoint:
+        # Queued while paused, so a slow create_task cannot make the dispatches look sequential.
+        tasks_client.pause_queue(name=queue)
         for _ in range(6):
             tasks_client.create_task(parent=queue, task=http_task(endpoint.url))
-        endpoint.wait_for(6)
-        time.sleep(0.3)
+        tasks_client.resume_queue(name=queue)
+        received = endpoint.wait_for(6)
 
-    assert len(endpoint.requests) == 6
+    assert len(received) == 6
     assert endpoint.max_in_flight == 2
 
 
