@@ -231,11 +231,17 @@ def test_twilio_failing_opens_the_breaker_and_a_trial_after_the_cooldown_closes_
     assert [(o["delivery"]["message_id"], o["delivery"]["error"]) for o in failed_wave] == [
         (None, "Unable to create record: An internal server error has occurred")] * len(failed_wave)
     first_count = agent_state(stack).to_dict()["circuit_breaker"]
-    assert first_count["state"] == "closed" and first_count["error_count"] == len(failed_wave) < 5
-
-    # The offers expire unanswered; the next tick sends the next waves, which fail until the breaker opens.
-    tripped = at(stack, 10, 50)
-    stack.run_schedule("schedule_gap_fill", tripped)
+    # The breaker counts every failed send. How many the slot sets off depends on what earlier tests left open
+    # (the agents also offer what is left of earlier gaps, and the waitlist agent runs on the cancellation too),
+    # so the first wave may already reach the threshold.
+    assert first_count["error_count"] == min(len(failed_wave), 5)
+    if len(failed_wave) < 5:
+        assert first_count["state"] == "closed"
+        # The offers expire unanswered; the next tick sends the next waves, which fail until the breaker opens.
+        tripped = at(stack, 10, 50)
+        stack.run_schedule("schedule_gap_fill", tripped)
+    else:
+        tripped = now
     breaker = eventually(lambda: (b := agent_state(stack).to_dict()["circuit_breaker"])["state"] == "open" and b,
                          what="the breaker open")
     settle(stack)
@@ -252,7 +258,7 @@ def test_twilio_failing_opens_the_breaker_and_a_trial_after_the_cooldown_closes_
     assert deferred, "offers after the trip wait for the cooldown"
 
     # Still cooling down: a deferred offer performed now is deferred again, nothing is sent.
-    at(stack, 10, 53)
+    stack.set_clock(tripped + timedelta(minutes=3))
     status, body = deliver_task(stack, {"kind": "perform_decision", "salon_id": SALON_ID,
                                         "decision_id": deferred[0]["id"]}, "e2e-breaker-early")
     assert status == 200 and body["result"]["result"] == "deferred"
@@ -266,7 +272,7 @@ def test_twilio_failing_opens_the_breaker_and_a_trial_after_the_cooldown_closes_
     assert waiting
     assert {t.schedule_time.timestamp() for t in waiting} == {breaker["cooldown_until"].timestamp()}
     stack.sandbox("POST", "/_sandbox/reset")
-    at(stack, 10, 56)
+    stack.set_clock(tripped + timedelta(minutes=6))
     run_task_now(stack, waiting[0].name)
     sent = eventually(lambda: [o for o in docs(stack, "outreach", decision_id=deferred[0]["id"])
                                if o["delivery"]["message_id"]], what="the trial offer sent")

@@ -200,4 +200,13 @@ def no_show_prevention_agent(snapshot: SalonSnapshot, now: datetime) -> list[Pro
                         f"({how_far(local, now.astimezone(salon.zone))})."),
                 details=details,
             ))
-    return proposals
+    return by_priority(proposals)
+
+
+def by_priority(proposals: list[Proposal]) -> list[Proposal]:
+    """Riskiest first: the executor spends the rate-limit budget in this order, so when a busy salon's hourly or
+    daily budget binds (the spec's 20/h, 100/day cannot cover ~150 bookings a day), the calls and confirmation
+    requests of risky bookings go out and the low-risk reminders are the ones deferred. Ties: the sooner
+    appointment, then the booking id, so the order is deterministic."""
+    return sorted(proposals, key=lambda p: (-p.expected_value, -(p.probability or 0.0),
+                                            p.time_slot.timestamp() if p.time_slot else float("inf"), p.trigger_id))

@@ -51,6 +51,24 @@ def run_agent_task(payload: Mapping[str, Any], now: datetime) -> Mapping[str, An
             "executions": [e.result.value for e in report.executions], **report.details}
 
 
+# A slot just opened (a cancellation, a move): run the agents that fill it now rather than at their next
+# five-minute tick. The waitlist first: a gap's first wave is the waitlist's when an entry matches it, and
+# gap fill skips such a gap; gap fill takes the gaps nobody on the waitlist fits and later waves.
+NOW_RUNS_FOR_OPENED_GAPS = ("waitlist_agent", "gap_fill_agent")
+
+
+def runs_for_opened_gaps(salon_id: str, opened: list[str], now: datetime) -> list[tuple[dict[str, Any], str]]:
+    """The agent runs (task payload, dedupe key) a newly opened or reopened set of gaps asks for.
+
+    The dedupe key names the gaps, so a redelivered trigger or a replayed task enqueues each run once.
+    """
+    if not opened:
+        return []
+    gaps = "|".join(sorted(set(opened)))
+    return [({"salon_id": salon_id, "agent_name": agent, "scheduled_for": now.isoformat()},
+             f"{agent.removesuffix('_agent')}_now|{salon_id}|{gaps}") for agent in NOW_RUNS_FOR_OPENED_GAPS]
+
+
 def booking_changed(payload: Mapping[str, Any], now: datetime) -> Mapping[str, Any]:
     from salonflow.adapters.firestore.repositories import SalonRepositories
     from salonflow.services.gap_fill_service import GapService
@@ -66,12 +84,11 @@ def booking_changed(payload: Mapping[str, Any], now: datetime) -> Mapping[str, A
     ScoreService(_client(), salon_id).on_booking_changed(booking.customer_id, now)
     opened = [*detected.created, *detected.reopened]
     if opened:
-        # A slot just opened: try to fill it now rather than at the next five-minute tick.
         from salonflow import runtime
 
-        runtime.task_queue().enqueue("autonomous-agents", EXECUTE, {
-            "salon_id": salon_id, "agent_name": "gap_fill_agent", "scheduled_for": now.isoformat()},
-            dedupe_key=f"gap_fill_now|{salon_id}|{'|'.join(sorted(opened))}")
+        queue = runtime.task_queue()
+        for run_payload, dedupe_key in runs_for_opened_gaps(salon_id, opened, now):
+            queue.enqueue("autonomous-agents", EXECUTE, run_payload, dedupe_key=dedupe_key)
     return {"booking": booking.id, "status": booking.status.value,
             "gaps_created": list(detected.created), "gaps_reopened": list(detected.reopened),
             "gaps_filled": list(detected.filled)}

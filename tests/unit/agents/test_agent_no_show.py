@@ -104,3 +104,17 @@ def test_the_reason_says_how_far_ahead_the_appointment_really_is() -> None:
     assert how_far(at(9, 20), now) == "today, within the hour"
     assert how_far(at(10, day=TOMORROW), now) == "tomorrow"
     assert how_far(at(10, day=TOMORROW) + timedelta(days=2), now) == "in 3 days"
+
+
+def test_the_riskiest_bookings_come_first_so_a_tight_message_budget_goes_to_them() -> None:
+    # Listed soonest first, the low-risk reminders would take a busy salon's budget before the risky bookings.
+    regulars = {f"c_reg{i}": customer(f"c_reg{i}", f"Regular {i}", completed_visits=20) for i in range(3)}
+    customers = {**regulars, "c_flaky": flaky(), "c_new": customer("c_new", "Anu")}
+    bookings = (*(booking(f"b_reg{i}", at(9 + i // 2, day=TOMORROW), cid=f"c_reg{i}") for i in range(3)),
+                booking("b_new", at(10, day=TOMORROW), cid="c_new"),
+                booking("b_flaky", at(16, day=TOMORROW), cid="c_flaky"))
+    proposals = no_show_prevention_agent(snapshot(bookings=bookings, customers=customers), NOW)
+    assert [p.booking_id for p in proposals] == ["b_flaky", "b_new", "b_reg0", "b_reg1", "b_reg2"]
+    assert [p.details["risk_tier"] for p in proposals] == ["high", "medium", "low", "low", "low"]
+    values = [p.expected_value for p in proposals]
+    assert values == sorted(values, reverse=True)
