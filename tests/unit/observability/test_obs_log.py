@@ -1,6 +1,7 @@
 import io
 import json
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from salonflow.observability import log
@@ -60,7 +61,7 @@ def test_emit_writes_one_json_line_per_event_and_a_broken_sink_does_not_fail_the
 
 def test_the_six_metrics_are_computed_from_recorded_entries() -> None:
     rec = log.Recorder()
-    for kind, fields in [
+    events: list[tuple[MetricEvent, dict[str, Any]]] = [
         (MetricEvent.DECISION_MADE, {"decision_type": "gap_fill"}),
         (MetricEvent.DECISION_MADE, {"decision_type": "gap_fill"}),
         (MetricEvent.DECISION_MADE, {"decision_type": "retention"}),
@@ -74,7 +75,8 @@ def test_the_six_metrics_are_computed_from_recorded_entries() -> None:
         (MetricEvent.OUTREACH_DELIVERY, {"delivered": True}),
         (MetricEvent.OUTREACH_DELIVERY, {"delivered": False}),
         (MetricEvent.OUTREACH_DELIVERY, {"delivered": True}),
-    ]:
+    ]
+    for kind, fields in events:
         rec(log.entry(kind, now=NOW, salon_id="s1", agent_name="gap_fill_agent", **fields))
     m = compute(rec.entries)
     assert m.decisions_total == {"gap_fill": 2, "retention": 1}
