@@ -9,3 +9,9 @@ variable "region" {
   type        = string
   default     = "asia-south1"
 }
+
+variable "notification_channels" {
+  description = "Cloud Monitoring notification channel ids (projects/P/notificationChannels/N) the alerts notify."
+  type        = list(string)
+  default     = []
+}
