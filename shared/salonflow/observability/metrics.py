@@ -63,8 +63,8 @@ def compute(entries: Iterable[Mapping[str, Any]]) -> Metrics:
             revenue += float(e.get("amount", 0))
         elif kind == MetricEvent.BREAKER_STATE:
             breakers[f"{_label(e, 'salon_id')}/{_label(e, 'agent_name')}"] = str(e.get("state"))
-        elif kind == MetricEvent.APPROVAL_ANSWERED:
-            answer_seconds.append(float(e.get("seconds", 0)))
+        elif kind == MetricEvent.APPROVAL_ANSWERED and e.get("seconds") is not None:
+            answer_seconds.append(float(e["seconds"]))
         elif kind == MetricEvent.OUTREACH_DELIVERY:
             delivered.append(bool(e.get("delivered")))
     return Metrics(

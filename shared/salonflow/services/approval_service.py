@@ -21,6 +21,8 @@ from salonflow.adapters.pubsub_events import EventType, SalonEvent
 from salonflow.domain.enums import ApprovalStatus, DecisionApprovalStatus, OutcomeStatus
 from salonflow.governance import audit
 from salonflow.governance.lifecycles import respond_to_approval
+from salonflow.observability import log as obs_log
+from salonflow.observability.events import MetricEvent
 from salonflow.services.executor import Execution, Executor
 from salonflow.services.ports import ServicePorts
 
@@ -44,12 +46,14 @@ class ApprovalService:
     def respond(self, approval_id: str, action: str, responded_by: str, now: datetime,
                 notes: str | None = None) -> ApprovalResult:
         approval_ref = self.repos.approvals.ref(approval_id)
+        seen: dict[str, Any] = {}
 
         def apply(transaction: Any) -> tuple[ApprovalStatus, bool, str]:
             snap = approval_ref.get(transaction=transaction)
             if not snap.exists:
                 raise LookupError(f"approval {approval_id} not found")
             data = snap.to_dict() or {}
+            seen.update(data)
             decision_ref = self.repos.decisions.ref(str(data["decision_id"]))
             answer = respond_to_approval(ApprovalStatus(data["status"]), data["expires_at"], action,
                                          responded_by, now, notes)
@@ -72,6 +76,11 @@ class ApprovalService:
         status, changed, decision_id = run_transaction(self.client, apply)
         if changed:
             self._announce(approval_id, decision_id, status, responded_by, now, notes)
+            created = seen.get("created_at")
+            obs_log.emit(MetricEvent.APPROVAL_ANSWERED, now=now, salon_id=self.salon_id,
+                         agent_name=str(seen.get("agent_name") or ""), approval_id=approval_id,
+                         decision_id=decision_id, status=status.value,
+                         seconds=(now - created).total_seconds() if isinstance(created, datetime) else None)
         execution = None
         if status is ApprovalStatus.APPROVED:
             # Also on an unchanged (repeated) approve: performing is idempotent and finishes a crashed first run.

@@ -67,6 +67,8 @@ from salonflow.governance.lifecycles import approval_expires_at
 from salonflow.governance.outreach_lifecycle import outreach_id as make_outreach_id
 from salonflow.governance.quiet_hours import next_allowed_time
 from salonflow.governance.types import Channel
+from salonflow.observability import log as obs_log
+from salonflow.observability.events import MetricEvent
 from salonflow.ports import OutcomeKind, PushNotification, WhatsAppTemplate
 from salonflow.services.messages import MessageParts, render, when_text
 from salonflow.services.ports import ServicePorts
@@ -299,6 +301,9 @@ class Executor:
             batch.commit()
         except gexc.AlreadyExists:
             return False
+        obs_log.emit(MetricEvent.DECISION_MADE, now=now, salon_id=self.salon_id,
+                     agent_name=proposal.agent_name.value, decision_type=proposal.decision_type.value,
+                     decision_id=decision_id, autonomy_level=level.value, approval_required=approval.required)
         self._publish(EventType.AUTONOMOUS_DECISION, decision_id, now,
                       related=_related(proposal),
                       data={"decision_type": proposal.decision_type.value, "agent_name": proposal.agent_name.value,
@@ -382,6 +387,11 @@ class Executor:
             existing = self.repos.decisions.get(decision_id)
             assert existing is not None
             return self._resume(existing, proposal, now)
+        obs_log.emit(MetricEvent.DECISION_MADE, now=now, salon_id=self.salon_id,
+                     agent_name=proposal.agent_name.value, decision_type=proposal.decision_type.value,
+                     decision_id=decision_id, autonomy_level=level, approval_required=True)
+        obs_log.emit(MetricEvent.APPROVAL_REQUESTED, now=now, salon_id=self.salon_id,
+                     agent_name=proposal.agent_name.value, approval_id=approval_id, decision_id=decision_id)
         related = {**_related(proposal), "decision_id": decision_id, "approval_id": approval_id}
         self._publish(EventType.AUTONOMOUS_DECISION, decision_id, now, related=related,
                       data={"decision_type": proposal.decision_type.value, "agent_name": proposal.agent_name.value,
@@ -662,6 +672,11 @@ class Executor:
         if action_taken:
             changes["action_taken"] = action_taken
         self.repos.decisions.update(decision_id, changes)
+        if status in (OutcomeStatus.SUCCESS, OutcomeStatus.FAILED):
+            obs_log.emit(MetricEvent.DECISION_OUTCOME, now=now, salon_id=self.salon_id, decision_id=decision_id,
+                         success=status is OutcomeStatus.SUCCESS,
+                         result="success" if status is OutcomeStatus.SUCCESS else "failure", outcome=result,
+                         severity="INFO" if status is OutcomeStatus.SUCCESS else "WARNING")
 
     # ------------------------------------------------------------------ events
     def _publish(self, event_type: EventType, resource_id: str, now: datetime, *,

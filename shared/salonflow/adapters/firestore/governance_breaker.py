@@ -35,6 +35,8 @@ from salonflow.governance.circuit_breaker import (
     breaker_config_for,
     manual_reset,
 )
+from salonflow.observability import log as obs_log
+from salonflow.observability.events import MetricEvent
 
 AGENT_STATES = "agent_states"
 
@@ -81,6 +83,7 @@ class BreakerStore:
             # stays counted: the breaker errs toward opening, never toward staying closed.
             return None
         ref = self._agents.document(agent_name)
+        before: list[BreakerStateName] = []
 
         def transition(transaction: Any) -> BreakerState | None:
             snap = ref.get(transaction=transaction)
@@ -90,10 +93,16 @@ class BreakerStore:
             new = apply_outcome(current, outcome, now, config, error)
             if new is None:
                 return None
+            before[:] = [current.state]
             self._stage(transaction, ref, agent_name, snap.exists, data, current, new, now)
             return new
 
-        return run_transaction(self._client, transition)
+        written = run_transaction(self._client, transition)
+        if written is not None and before and before[0] is not written.state:
+            obs_log.emit(MetricEvent.BREAKER_STATE, now=now, salon_id=self.salon_id, agent_name=agent_name,
+                         severity="CRITICAL" if written.state is BreakerStateName.OPEN else "NOTICE",
+                         state=written.state.value, previous_state=before[0].value)
+        return written
 
     def reset(self, agent_name: str, actor: str, now: datetime, reason: str | None = None) -> BreakerState:
         """Manual reset (the PWA's reset-circuit-breaker): close it and audit who did it."""
@@ -121,7 +130,10 @@ class BreakerStore:
             )
             return new
 
-        return run_transaction(self._client, do_reset)
+        reset = run_transaction(self._client, do_reset)
+        obs_log.emit(MetricEvent.BREAKER_STATE, now=now, salon_id=self.salon_id, agent_name=agent_name,
+                     severity="NOTICE", state=reset.state.value, manual=True)
+        return reset
 
     def _stage(
         self,
