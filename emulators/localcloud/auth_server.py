@@ -29,7 +29,6 @@ import binascii
 import json
 import os
 import re
-import signal
 import threading
 import time
 import urllib.parse
@@ -39,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from localcloud.auth import emulator_id_token
+from localcloud.http_serving import allow_browser_origin, serve_until_signalled
 
 TOKEN_LIFETIME_S = 3600
 
@@ -264,11 +264,7 @@ class Handler(BaseHTTPRequestHandler):
         return
 
     def _cors(self) -> None:
-        origin = self.headers.get("Origin")
-        self.send_header("Access-Control-Allow-Origin", origin or "*")
-        if origin:
-            self.send_header("Access-Control-Allow-Credentials", "true")
-            self.send_header("Vary", "Origin")
+        allow_browser_origin(self)
 
     def _send(self, status: int, payload: Any) -> None:
         body = json.dumps(payload).encode()
@@ -343,11 +339,4 @@ def main(argv: list[str]) -> int:
     handler = type("BoundHandler", (Handler,), {"api": Api(state)})
     server = ThreadingHTTPServer((args.host, args.port), handler)
     server.daemon_threads = True
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    print(f"localcloud auth ready on {args.host}:{server.server_address[1]} (project {args.project})", flush=True)
-    stop.wait()
-    server.shutdown()
-    return 0
+    return serve_until_signalled(server, f"localcloud auth ready on {args.host}:{server.server_address[1]} (project {args.project})")

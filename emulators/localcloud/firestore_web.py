@@ -31,7 +31,6 @@ import json
 import os
 import queue
 import re
-import signal
 import threading
 import time
 import urllib.parse
@@ -43,6 +42,8 @@ from typing import Any
 import grpc
 from google.cloud.firestore_v1.types import firestore as _firestore
 from google.protobuf import json_format
+
+from localcloud.http_serving import allow_browser_origin, serve_until_signalled
 
 SERVICE = "google.firestore.v1.Firestore"
 STREAMS: dict[str, tuple[Any, Any]] = {
@@ -286,11 +287,7 @@ class Handler(BaseHTTPRequestHandler):
 
     # ------------------------------------------------------------------------------------ plumbing
     def _cors(self) -> None:
-        origin = self.headers.get("Origin")
-        self.send_header("Access-Control-Allow-Origin", origin or "*")
-        if origin:
-            self.send_header("Access-Control-Allow-Credentials", "true")
-            self.send_header("Vary", "Origin")
+        allow_browser_origin(self)
         self.send_header("Access-Control-Expose-Headers", EXPOSED)
 
     def _answer(self, status: int, body: bytes, content_type: str = "text/plain; charset=utf-8",
@@ -451,11 +448,4 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     handler = type("BoundHandler", (Handler,), {"gateway": Gateway(args.firestore)})
     server = Server((args.host, args.port), handler)
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    print(f"localcloud firestore-web ready on {args.host}:{server.server_address[1]} -> {args.firestore}", flush=True)
-    stop.wait()
-    server.shutdown()
-    return 0
+    return serve_until_signalled(server, f"localcloud firestore-web ready on {args.host}:{server.server_address[1]} -> {args.firestore}")

@@ -15,14 +15,14 @@ from __future__ import annotations
 import argparse
 import json
 import mimetypes
-import signal
-import threading
 import urllib.error
 import urllib.parse
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+from localcloud.http_serving import serve_until_signalled
 
 REWRITE_PREFIX = "/autonomous"
 PASSED_HEADERS = ("authorization", "content-type", "idempotency-key", "accept")
@@ -143,11 +143,4 @@ def main(argv: list[str]) -> int:
         "emulators_json": args.emulators.encode() if args.emulators else None})
     server = ThreadingHTTPServer((args.host, args.port), handler)
     server.daemon_threads = True
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    print(f"localcloud hosting ready on http://{args.host}:{server.server_address[1]}/ ({args.public})", flush=True)
-    stop.wait()
-    server.shutdown()
-    return 0
+    return serve_until_signalled(server, f"localcloud hosting ready on http://{args.host}:{server.server_address[1]}/ ({args.public})")
