@@ -158,6 +158,23 @@ def config_changed(salon_id: str, actor: str, resource_type: str, resource_id: s
     )
 
 
+def autonomy_changed(salon_id: str, actor: str, decision_type: str, before: str, after: str, reason: str,
+                     evidence: Mapping[str, Any], now: datetime) -> AuditEntry:
+    """An action type's autonomy level moved: earned by its approval record, lost on a rejection streak or an
+    opt-out spike, or pinned by the owner. `details.reason` is the sentence the owner sees."""
+    return AuditEntry(
+        salon_id=salon_id,
+        event_type=AuditEventType.CONFIG_CHANGED,
+        actor=actor,
+        action=f"Autonomy of {decision_type}: {before} -> {after}",
+        resource_type="autonomy",
+        resource_id=decision_type,
+        created_at=now,
+        details={"changed": ["level"], "before": {"level": before}, "after": {"level": after},
+                 "reason": reason, "evidence": dict(evidence)},
+    )
+
+
 def manual_override(salon_id: str, actor: str, action: str, resource_type: str, resource_id: str,
                     now: datetime, reason: str | None = None, **details: Any) -> AuditEntry:
     return AuditEntry(

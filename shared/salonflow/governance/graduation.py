@@ -18,10 +18,18 @@ level the type should be at and why, in a sentence an owner understands.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from salonflow.domain.autonomy_standing import (
+    MAX_OPT_OUTS_KEPT,
+    MAX_VERDICTS_KEPT,
+    AutonomyStanding,
+    RecordedOptOut,
+    RecordedVerdict,
+)
+from salonflow.domain.salon import DEFAULT_AUTONOMY
 from salonflow.governance.autonomy import floor_for
 from salonflow.governance.types import AutonomyLevel, DecisionType
 
@@ -31,6 +39,8 @@ DEMOTE_STREAK = 2
 WINDOW = timedelta(days=14)
 SPIKE_MIN_COUNT = 3
 SPIKE_RATE = 0.02
+# Verdicts older than WINDOW still count for the streak: a salon answering one request a day needs 20 days.
+KEEP_NEWEST_VERDICTS = 2 * PROMOTE_STREAK
 
 
 class BadRecord(ValueError):
@@ -129,3 +139,83 @@ def _check(record: AutonomyRecord, now: datetime) -> None:
             raise BadRecord(f"a verdict at {verdict.at.isoformat()} is after now ({now.isoformat()})")
     if record.messages_sent < 0 or record.opt_outs < 0:
         raise BadRecord("message and opt-out counts cannot be negative")
+
+
+# ---- The standing document: what is kept between verdicts, and how each event moves it ----
+
+@dataclass(frozen=True)
+class Pin:
+    level: AutonomyLevel | None  # None lifts the pin
+    by: str
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class StandingReview:
+    standing: AutonomyStanding
+    graduation: Graduation
+    previous_level: AutonomyLevel
+    owner_changed_level: bool  # the salon's settings had moved the level since the last review
+
+    @property
+    def level_changed(self) -> bool:
+        return self.standing.level is not self.previous_level
+
+
+def salon_level(decision_type: DecisionType, stored_autonomy: Mapping[str, object] | None) -> AutonomyLevel:
+    """The level the salon's settings give the type now: its `autonomy` entry, else the default; never
+    looser than the floor."""
+    raw = (stored_autonomy or {}).get(decision_type.value)
+    try:
+        chosen = AutonomyLevel(str(raw)) if raw is not None else DEFAULT_AUTONOMY[decision_type]
+    except ValueError:
+        chosen = DEFAULT_AUTONOMY[decision_type]
+    return AutonomyLevel.strictest(chosen, floor_for(decision_type))
+
+
+def review(stored: AutonomyStanding | None, *, salon_id: str, decision_type: DecisionType,
+           current_level: AutonomyLevel, decisions_in_window: int, now: datetime,
+           verdict: RecordedVerdict | None = None, opt_out: RecordedOptOut | None = None,
+           pin: Pin | None = None) -> StandingReview:
+    """The standing after one event (a verdict, an opt-out, a pin, or a periodic look), judged.
+
+    Idempotent: a verdict or opt-out already recorded (same approval / outreach) changes nothing, so an
+    at-least-once delivery cannot count twice. If the salon's settings moved the level since the last review
+    (the owner edited `autonomy`), the owner's level is the new starting point and the streak starts over.
+    """
+    owner_changed = stored is not None and stored.level is not current_level
+    base = stored or AutonomyStanding(
+        id=decision_type.value, salon_id=salon_id, decision_type=decision_type, level=current_level,
+        since=now, reason=f"{decision_type.value} starts at {current_level.value}", created_at=now,
+        updated_at=now)
+    if owner_changed:
+        base = base.with_changes(level=current_level, since=now, verdicts=[],
+                                 reason=f"{decision_type.value} set to {current_level.value} in the settings")
+    verdicts = list(base.verdicts)
+    if verdict is not None and all(v.approval_id != verdict.approval_id for v in verdicts):
+        verdicts.append(verdict)
+    opt_outs = [o for o in base.opt_outs if now - o.at <= WINDOW]
+    if opt_out is not None and all(o.key != opt_out.key for o in opt_outs) and now - opt_out.at <= WINDOW:
+        opt_outs.append(opt_out)
+    pinned_level = base.pinned if pin is None else pin.level
+    pin_fields: dict[str, object] = {} if pin is None else {
+        "pinned": pin.level, "pinned_by": pin.by if pin.level else None,
+        "pinned_at": now if pin.level else None, "pin_reason": pin.reason if pin.level else None}
+    record = AutonomyRecord(
+        decision_type=decision_type, level=base.level,
+        verdicts=[Verdict(v.at, v.approved) for v in verdicts if v.at >= base.since],
+        messages_sent=max(decisions_in_window, 0), opt_outs=len(opt_outs),
+        pinned=pinned_level)
+    graduation = judge(record, now)
+    kept = [] if graduation.changed else _kept_verdicts(verdicts, now)
+    standing = base.with_changes(
+        level=graduation.level, since=now if graduation.changed else base.since, reason=graduation.reason,
+        evidence=graduation.evidence, verdicts=kept, opt_outs=sorted(opt_outs, key=lambda o: o.at)[
+            -MAX_OPT_OUTS_KEPT:], updated_at=now, **pin_fields)
+    return StandingReview(standing, graduation, base.level, owner_changed)
+
+
+def _kept_verdicts(verdicts: Sequence[RecordedVerdict], now: datetime) -> list[RecordedVerdict]:
+    newest_first = sorted(verdicts, key=lambda v: v.at, reverse=True)
+    kept = [v for i, v in enumerate(newest_first) if i < KEEP_NEWEST_VERDICTS or now - v.at <= WINDOW]
+    return sorted(kept[:MAX_VERDICTS_KEPT], key=lambda v: v.at)
