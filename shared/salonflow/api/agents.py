@@ -8,6 +8,7 @@ from typing import Any
 from salonflow.adapters.firestore.governance_breaker import BreakerStore
 from salonflow.adapters.firestore.governance_gate import Governor
 from salonflow.adapters.firestore.governance_transactions import run_transaction
+from salonflow.api.autonomy import AgentView, AutonomyPin, autonomy_views, pin_autonomy
 from salonflow.api.context import ApiDeps, Salon
 from salonflow.api.http import ApiError, ApiResponse, Route, RouteContext, not_found, parse_model
 from salonflow.api.schemas import AgentConfigPut, AgentStatusPatch, BreakerReset
@@ -51,9 +52,21 @@ def routes(deps: ApiDeps) -> list[Route]:
         items = [state.model_dump(mode="json") for state in all_agent_states(Salon(deps, ctx), deps.clock())]
         return ApiResponse(200, {"items": items, "next_page_token": None})
 
+    def agent_view(salon: Salon, name: str) -> dict[str, Any]:
+        state = state_or_initial(salon, name)
+        view = AgentView.model_validate({**state.model_dump(), "autonomy": autonomy_views(salon, name)})
+        return view.model_dump(mode="json")
+
     def get_agent(ctx: RouteContext) -> ApiResponse:
         salon = Salon(deps, ctx)
-        return ApiResponse(200, state_or_initial(salon, _known(ctx.params["name"])).model_dump(mode="json"))
+        return ApiResponse(200, agent_view(salon, _known(ctx.params["name"])))
+
+    def put_autonomy(ctx: RouteContext) -> ApiResponse:
+        body = parse_model(AutonomyPin, ctx.request.json())
+        salon = Salon(deps, ctx)
+        name = _known(ctx.params["name"])
+        pin_autonomy(salon, name, ctx.params["decision_type"], body, ctx.uid, deps.clock())
+        return ApiResponse(200, agent_view(salon, name))
 
     def change(ctx: RouteContext, field: str, value: dict[str, Any] | str, event: str) -> ApiResponse:
         salon = Salon(deps, ctx)
@@ -100,7 +113,11 @@ def routes(deps: ApiDeps) -> list[Route]:
     return [
         Route("GET", "/autonomous/agents", list_agents, "List all agents", response_model=AgentState,
               list_response=True),
-        Route("GET", "/autonomous/agents/{name}", get_agent, "Get agent state", response_model=AgentState),
+        Route("GET", "/autonomous/agents/{name}", get_agent, "Get agent state, with where its action types stand "
+              "on the autonomy ladder and why", response_model=AgentView),
+        Route("PUT", "/autonomous/agents/{name}/autonomy/{decision_type}", put_autonomy,
+              "Pin (or unpin) an action type's autonomy level", min_role=SalonRole.OWNER,
+              request_model=AutonomyPin, response_model=AgentView),
         Route("PATCH", "/autonomous/agents/{name}", patch_status, "Update agent status",
               min_role=SalonRole.MANAGER, request_model=AgentStatusPatch, response_model=AgentState),
         Route("PUT", "/autonomous/agents/{name}/config", put_config, "Update agent config",

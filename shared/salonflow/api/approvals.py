@@ -11,6 +11,7 @@ from statistics import median
 from typing import Any
 
 from salonflow.adapters.firestore.governance_transactions import run_transaction
+from salonflow.api.autonomy import record_verdict
 from salonflow.api.context import ApiDeps, Salon
 from salonflow.api.http import ApiError, ApiResponse, Route, RouteContext, not_found, parse_model
 from salonflow.api.listing import NEWEST_FIRST, ListSpec, counts_by, list_page, parse_instant
@@ -74,6 +75,10 @@ def routes(deps: ApiDeps) -> list[Route]:
         updated = repo.get(ctx.params["id"])
         if updated is not None and updated.status is ApprovalStatus.EXPIRED:
             raise ApiError(409, "approval_expired", "the approval expired before this response arrived")
+        if updated is not None:
+            # The approval trigger records it too; a verdict is keyed by its approval, so it counts once, and
+            # the caller's next GET of the agent already shows it.
+            record_verdict(salon, updated, now)
         return ApiResponse(200, updated.model_dump(mode="json") if updated else None)
 
     def summary(ctx: RouteContext) -> ApiResponse:

@@ -58,6 +58,10 @@ def handle_inbound(client: Any, payload: Mapping[str, Any], now: datetime, ports
     channel = ConsentChannel.WHATSAPP if payload.get("channel") == "whatsapp" else ConsentChannel.SMS
     consent = ConsentStore(client, salon_id).handle_inbound_text(customer.id, text, channel, now)
     if consent is not None:
+        if any(change.before and not change.after for change in consent.changes):
+            from salonflow.services.autonomy import record_opt_out
+
+            record_opt_out(client, salon_id, customer.id, now)
         return {"handled": "consent", "keyword": consent.keyword, "changes": len(consent.changes)}
     if channel is ConsentChannel.WHATSAPP:
         # A customer's message opens WhatsApp's 24-hour window for free-form replies.

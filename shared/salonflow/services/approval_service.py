@@ -23,6 +23,7 @@ from salonflow.governance import audit
 from salonflow.governance.lifecycles import respond_to_approval
 from salonflow.observability import log as obs_log
 from salonflow.observability.events import MetricEvent
+from salonflow.services.autonomy import record_owner_verdict
 from salonflow.services.executor import Execution, Executor
 from salonflow.services.ports import ServicePorts
 
@@ -81,6 +82,9 @@ class ApprovalService:
                          agent_name=str(seen.get("agent_name") or ""), approval_id=approval_id,
                          decision_id=decision_id, status=status.value,
                          seconds=(now - created).total_seconds() if isinstance(created, datetime) else None)
+        # Also on an unchanged (repeated) answer: the verdict is keyed by the approval, and a crash between the
+        # answer and this line must not lose it.
+        record_owner_verdict(self.client, self.salon_id, approval_id, str(seen["action_type"]), status, now)
         execution = None
         if status is ApprovalStatus.APPROVED:
             # Also on an unchanged (repeated) approve: performing is idempotent and finishes a crashed first run.
@@ -110,6 +114,8 @@ class ApprovalService:
                 approval.response.notes), transaction=batch)
             batch.commit()
             self._announce(approval_id, decision.id, approval.status, responder, now, approval.response.notes)
+        record_owner_verdict(self.client, self.salon_id, approval_id, approval.action_type.value, approval.status,
+                             now)
         execution = None
         if approval.status is ApprovalStatus.APPROVED:
             execution = Executor(self.client, self.salon_id, self.ports).perform_decision(decision.id, now)

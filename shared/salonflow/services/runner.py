@@ -25,6 +25,7 @@ from salonflow.agents.retention import retention_agent
 from salonflow.agents.upsell import upsell_agent
 from salonflow.agents.waitlist import waitlist_agent
 from salonflow.domain.agent_state import AGENT_INTERVALS_MINUTES, AgentState, RunFacts
+from salonflow.services.autonomy import review_autonomy
 from salonflow.services.executor import Execution, Executor, Result
 from salonflow.services.gap_fill_service import GapService
 from salonflow.services.housekeeping import (
@@ -132,6 +133,7 @@ def _decide_and_execute(client: firestore.Client, salon_id: str, agent: AgentNam
             GapService(client, salon_id, executor.ports).detect(now)).items()}
         details["scores_aged"] = ScoreService(client, salon_id).sweep(now)
         details["outcomes_settled"] = settle_outcomes(client, salon_id, now)
+        details["autonomy_changes"] = review_autonomy(client, salon_id, now)
 
     executions = executor.execute(proposals, now) if proposals else []
     if agent not in (AgentName.ANALYTICS, AgentName.CLEANUP):

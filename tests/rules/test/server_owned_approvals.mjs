@@ -11,6 +11,7 @@ const SERVER_OWNED = {
   gaps: ['owner', 'manager', 'staff'],
   outreach: ['owner', 'manager', 'staff'],
   agent_states: ['owner', 'manager'],
+  autonomy_standings: ['owner', 'manager'],
   audit_logs: ['owner', 'manager'],
 };
 const serverOwned = new Cases('server-owned collections');

@@ -24,6 +24,7 @@ from salonflow.domain import (
     TimeRange,
     WaitlistEntry,
 )
+from salonflow.domain.autonomy_standing import AutonomyStanding
 
 SCHEMA = Path(__file__).resolve().parents[3] / "docs" / "schema.md"
 SECTIONS: dict[str, type[BaseModel]] = {
@@ -40,6 +41,7 @@ SECTIONS: dict[str, type[BaseModel]] = {
     "### customers": Customer,
     "### bookings": Booking,
     "### waitlist": WaitlistEntry,
+    "### autonomy_standings": AutonomyStanding,
 }
 
 

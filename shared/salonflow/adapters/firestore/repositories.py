@@ -27,6 +27,7 @@ from pydantic import TypeAdapter, ValidationError
 from salonflow.domain.agent_state import AgentState
 from salonflow.domain.approvals import Approval
 from salonflow.domain.audit import AuditLog
+from salonflow.domain.autonomy_standing import AutonomyStanding
 from salonflow.domain.base import DocId, FirestoreDocument, to_firestore_value
 from salonflow.domain.bookings import Booking
 from salonflow.domain.customer_scores import CustomerScore
@@ -645,6 +646,13 @@ class AgentStateRepository(_Repository[AgentState]):
         self.save(state, writer)
 
 
+class AutonomyStandingRepository(_Repository[AutonomyStanding]):
+    """Graduated-autonomy standings, keyed by decision type (`autonomy_standings/{decision_type}`)."""
+
+    collection_name = "autonomy_standings"
+    model = AutonomyStanding
+
+
 class CustomerScoreRepository(_Repository[CustomerScore]):
     """Scores are keyed by customer id (`customer_scores/{customer_id}`)."""
 
@@ -747,6 +755,7 @@ class SalonRepositories:
         self.outreach = OutreachRepository(client, salon_id)
         self.decisions = DecisionRepository(client, salon_id)
         self.agent_states = AgentStateRepository(client, salon_id)
+        self.autonomy_standings = AutonomyStandingRepository(client, salon_id)
         self.customer_scores = CustomerScoreRepository(client, salon_id)
         self.audit_logs = AuditLogRepository(client, salon_id)
 
