@@ -236,6 +236,11 @@ def run_representative_flow(client: Any) -> dict[str, int]:
             handle_inbound(client, {"salon_id": SALON, "from_phone": customer.phone, "body": "YES",
                                     "channel": "whatsapp"}, morning + timedelta(minutes=95), ports)
             replied += 1
+    # One of them opts out: it counts against the autonomy of the type of our latest message to them.
+    stopping = repos.customers.get(offers[-1].customer_id) if offers else None
+    if stopping is not None:
+        handle_inbound(client, {"salon_id": SALON, "from_phone": stopping.phone, "body": "STOP",
+                                "channel": "whatsapp"}, morning + timedelta(minutes=100), ports)
     fan_out(client, AcceptingQueue(), AgentName.GAP_FILL.value, morning + timedelta(hours=2))
     post_incoming_webhook(client, "+919876500000", morning + timedelta(hours=2), ports)
     api_calls = call_every_api_read(client, morning + timedelta(hours=2))
