@@ -84,8 +84,9 @@ def breaker_series(entries: Iterable[Mapping[str, Any]]) -> dict[str, list[Point
 
 
 def pending_approvals_series(entries: Iterable[Mapping[str, Any]]) -> dict[str, list[Point]]:
-    """Per salon: approvals requested and not yet answered (each approval id counted once)."""
-    events = [e for e in entries if e.get("event") in (MetricEvent.APPROVAL_REQUESTED, MetricEvent.APPROVAL_ANSWERED)]
+    """Per salon: approvals requested and not yet answered or closed (each approval id counted once)."""
+    kinds = (MetricEvent.APPROVAL_REQUESTED, MetricEvent.APPROVAL_ANSWERED, MetricEvent.APPROVAL_CLOSED)
+    events = [e for e in entries if e.get("event") in kinds]
     out: dict[str, list[Point]] = {}
     pending: dict[str, set[str]] = {}
     for e in sorted(events, key=_time):

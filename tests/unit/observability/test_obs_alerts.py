@@ -83,3 +83,12 @@ def test_an_approval_entry_without_an_id_is_refused() -> None:
     bad = entry(MetricEvent.APPROVAL_REQUESTED, now=T0, salon_id="s1")
     with pytest.raises(ValueError, match="approval_id"):
         alerts.evaluate([bad], T0)
+
+
+def test_approval_backlog_clears_when_cleanup_expires_the_unanswered_approvals() -> None:
+    log = [approval(m / 10, f"a{m}") for m in range(12)]
+    log += [entry(MetricEvent.APPROVAL_CLOSED, now=T0 + timedelta(minutes=40), salon_id="s1",
+                  agent_name="gap_fill_agent", approval_id=f"a{m}", status="expired") for m in range(5)]
+    result = fired(alerts.evaluate(log, T0 + timedelta(hours=1)), "approval_backlog")
+    assert [(i.fired_at, i.cleared_at) for i in result] == [(T0 + timedelta(minutes=16),  # 11 pending at 1:00
+                                                             T0 + timedelta(minutes=40))]
