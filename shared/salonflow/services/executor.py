@@ -30,6 +30,7 @@ from salonflow.adapters.firestore.governance_audit import AuditLogWriter
 from salonflow.adapters.firestore.governance_breaker import BreakerStore
 from salonflow.adapters.firestore.governance_gate import Governor, log_breaker_trial
 from salonflow.adapters.firestore.governance_idempotency import IdempotencyStore
+from salonflow.adapters.firestore.governance_outreach import OutreachStatusStore
 from salonflow.adapters.firestore.governance_transactions import run_transaction
 from salonflow.adapters.firestore.repositories import SalonRepositories
 from salonflow.adapters.pubsub_events import EventType, SalonEvent
@@ -588,9 +589,7 @@ class Executor:
                                               failed=kind not in (OutcomeKind.SENT, OutcomeKind.SUPPRESSED),
                                               message_sid=sent.sid, error_code=sent.error_code))
         if kind is OutcomeKind.SENT:
-            self.repos.outreach.update(out_id, {"status": OutreachStatus.SENT, "delivery.message_id": sent.sid,
-                                                "delivery.sent_at": now, "delivery.provider_status": sent.status,
-                                                "updated_at": now})
+            OutreachStatusStore(self.client, self.salon_id).record_send(out_id, sent.sid, sent.status, now)
             self._publish(EventType.OUTREACH_SENT, out_id, now,
                           related={**_related(proposal), "decision_id": decision_id},
                           data={"channel": "whatsapp", "outreach_type": proposal.outreach_type.value

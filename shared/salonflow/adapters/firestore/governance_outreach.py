@@ -20,6 +20,7 @@ from salonflow.governance.outreach_lifecycle import (
     OutreachStatus,
     OutreachView,
     StatusUpdate,
+    apply_status,
     apply_twilio_callback,
     delivery_news,
     reconcile_result,
@@ -69,6 +70,20 @@ class OutreachStatusStore:
             outreach_id, lambda view: reconcile_result(view, provider_status, provider_sid, now),
             now, (provider_status or "send_outcome_unknown").strip().lower(),
         )
+
+    def record_send(self, outreach_id: str, message_sid: str | None, provider_status: str | None,
+                    at: datetime) -> StatusUpdate:
+        """The provider accepted the message: store its SID and move pending -> sent. Merged like a callback,
+        because the provider's first callbacks can land before this write: a blind ``status: sent`` would
+        undo a delivery or failure they already recorded."""
+        def merge(view: OutreachView) -> StatusUpdate:
+            update = apply_status(view, OutreachStatus.SENT, at)
+            changes = {**update.changes, "delivery.message_id": message_sid, "updated_at": at}
+            if "status" in update.changes:
+                changes["delivery.provider_status"] = provider_status
+            return StatusUpdate(update.status, changes)
+
+        return self._apply(outreach_id, merge, at, "sent")
 
     def _apply(self, outreach_id: str, merge: Any, at: datetime, reported: str) -> StatusUpdate:
         ref = self._collection.document(outreach_id)
