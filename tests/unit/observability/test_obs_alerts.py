@@ -92,3 +92,9 @@ def test_approval_backlog_clears_when_cleanup_expires_the_unanswered_approvals()
     result = fired(alerts.evaluate(log, T0 + timedelta(hours=1)), "approval_backlog")
     assert [(i.fired_at, i.cleared_at) for i in result] == [(T0 + timedelta(minutes=16),  # 11 pending at 1:00
                                                              T0 + timedelta(minutes=40))]
+
+
+def test_high_failure_rate_clears_when_no_outcome_is_left_in_the_window() -> None:
+    log = [outcome(0, False), outcome(1, False)]  # then nothing: the window empties at minute 6
+    result = fired(alerts.evaluate(log, T0 + timedelta(hours=1)), "high_failure_rate")
+    assert [(i.fired_at, i.cleared_at) for i in result] == [(T0 + timedelta(minutes=5), T0 + timedelta(minutes=6))]
