@@ -301,7 +301,7 @@ def print_metrics(day: Day) -> None:
         print(f"   {line}")
     fired = alerts.evaluate(entries, day.now)
     rules = {rule.name: rule for rule in alerts.RULES}
-    print(" Alerts: " + ("none fired" if not fired else ""))
+    print(" Alerts: none fired" if not fired else " Alerts that fired:")
     for interval in fired:
         cleared = (f"cleared {day.narrator.clock(interval.cleared_at)}" if interval.cleared_at
                    else "still firing")

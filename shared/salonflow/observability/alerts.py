@@ -121,7 +121,9 @@ def intervals(rule: Rule, series: Mapping[str, list[Point]], until: datetime) ->
             nxt = points[i + 1][0] if i + 1 < len(points) and points[i + 1][0] <= until else until
             if holds(v):
                 since = since or t
-                if fired is None and since + rule.duration <= nxt:
+                # Held for the whole duration: a value that stops exactly when the duration is up never fired.
+                held = since + rule.duration <= nxt if not rule.duration else since + rule.duration < nxt
+                if fired is None and held:
                     fired = since + rule.duration
             else:
                 if fired is not None:

@@ -98,3 +98,8 @@ def test_high_failure_rate_clears_when_no_outcome_is_left_in_the_window() -> Non
     log = [outcome(0, False), outcome(1, False)]  # then nothing: the window empties at minute 6
     result = fired(alerts.evaluate(log, T0 + timedelta(hours=1)), "high_failure_rate")
     assert [(i.fired_at, i.cleared_at) for i in result] == [(T0 + timedelta(minutes=5), T0 + timedelta(minutes=6))]
+
+
+def test_high_failure_rate_stays_quiet_when_the_window_empties_just_as_the_five_minutes_are_up() -> None:
+    log = [outcome(0, False)]  # the only outcome leaves the window at minute 5: below 0.8 for under 5 minutes
+    assert fired(alerts.evaluate(log, T0 + timedelta(hours=1)), "high_failure_rate") == []
