@@ -9,7 +9,12 @@ locals {
     salon_id   = "EXTRACT(labels.salon_id)"
     agent_name = "EXTRACT(labels.agent_name)"
   }
-  user_metric = "logging.googleapis.com/user"
+
+  # PromQL names of the counters (Cloud Monitoring's mapping: the first "/" becomes ":", "." and other "/"
+  # become "_"); the log-based metrics are written against cloud_run_revision, so the selectors say so.
+  promql_outcomes  = "logging_googleapis_com:user_${google_logging_metric.decisions_success_rate.name}"
+  promql_approvals = "logging_googleapis_com:user_${google_logging_metric.approval_events.name}"
+  on_run           = "monitored_resource=\"cloud_run_revision\""
 }
 
 resource "google_logging_metric" "decisions_total" {
@@ -140,10 +145,10 @@ resource "google_logging_metric" "outreach_delivery" {
   label_extractors = merge(local.entry_labels, { result = "EXTRACT(jsonPayload.result)" })
 }
 
-# Approvals requested and answered/expired, for the backlog alert.
+# Approvals requested, answered and closed unanswered (expired), for the backlog alert.
 resource "google_logging_metric" "approval_events" {
   name   = "approval_events"
-  filter = "${local.events_filter}=(\"approval_requested\" OR \"approval_answered\")"
+  filter = "${local.events_filter}=(\"approval_requested\" OR \"approval_answered\" OR \"approval_closed\")"
   metric_descriptor {
     metric_kind = "DELTA"
     value_type  = "INT64"
@@ -160,6 +165,9 @@ resource "google_logging_metric" "approval_events" {
   }
 }
 
+# PromQL, not a condition_threshold ratio: a salon whose outcomes all fail has no "success" series at all,
+# and a ratio with a missing numerator is never evaluated. "or ... * 0" supplies the zero; with no outcome
+# in the window the division is empty and the alert resolves (the local evaluator does the same).
 resource "google_monitoring_alert_policy" "high_failure_rate" {
   display_name          = "high_failure_rate"
   combiner              = "OR"
@@ -167,24 +175,10 @@ resource "google_monitoring_alert_policy" "high_failure_rate" {
   notification_channels = var.notification_channels
   conditions {
     display_name = "success rate < 0.8 for 5 min"
-    condition_threshold {
-      filter             = "metric.type=\"${local.user_metric}/${google_logging_metric.decisions_success_rate.name}\" AND resource.type=\"cloud_run_revision\" AND metric.label.result=\"success\""
-      denominator_filter = "metric.type=\"${local.user_metric}/${google_logging_metric.decisions_success_rate.name}\" AND resource.type=\"cloud_run_revision\""
-      comparison         = "COMPARISON_LT"
-      threshold_value    = 0.8
-      duration           = "300s"
-      aggregations {
-        alignment_period     = "300s"
-        per_series_aligner   = "ALIGN_SUM"
-        cross_series_reducer = "REDUCE_SUM"
-        group_by_fields      = ["metric.label.salon_id"]
-      }
-      denominator_aggregations {
-        alignment_period     = "300s"
-        per_series_aligner   = "ALIGN_SUM"
-        cross_series_reducer = "REDUCE_SUM"
-        group_by_fields      = ["metric.label.salon_id"]
-      }
+    condition_prometheus_query_language {
+      query               = "(sum by (salon_id) (increase(${local.promql_outcomes}{${local.on_run},result=\"success\"}[5m])) or sum by (salon_id) (increase(${local.promql_outcomes}{${local.on_run}}[5m])) * 0) / sum by (salon_id) (increase(${local.promql_outcomes}{${local.on_run}}[5m])) < 0.8"
+      duration            = "300s"
+      evaluation_interval = "60s"
     }
   }
   documentation {
@@ -222,7 +216,8 @@ resource "google_monitoring_alert_policy" "circuit_breaker_open" {
   }
 }
 
-# Pending = requested - answered over the last day (approvals expire within a day), per salon.
+# Pending = requested - (answered + closed) over the last day (approvals expire within 15 minutes and
+# cleanup closes them within the hour), per salon; "or ... * 0" keeps a salon nobody answers.
 resource "google_monitoring_alert_policy" "approval_backlog" {
   display_name          = "approval_backlog"
   combiner              = "OR"
@@ -231,7 +226,7 @@ resource "google_monitoring_alert_policy" "approval_backlog" {
   conditions {
     display_name = "pending approvals > 10 for 15 min"
     condition_prometheus_query_language {
-      query               = "sum by (salon_id) (increase(logging_googleapis_com:user_approval_events{event=\"approval_requested\"}[1d])) - sum by (salon_id) (increase(logging_googleapis_com:user_approval_events{event=\"approval_answered\"}[1d])) > 10"
+      query               = "sum by (salon_id) (increase(${local.promql_approvals}{${local.on_run},event=\"approval_requested\"}[1d])) - (sum by (salon_id) (increase(${local.promql_approvals}{${local.on_run},event!=\"approval_requested\"}[1d])) or sum by (salon_id) (increase(${local.promql_approvals}{${local.on_run},event=\"approval_requested\"}[1d])) * 0) > 10"
       duration            = "900s"
       evaluation_interval = "60s"
     }

@@ -3,6 +3,7 @@
 import { collection, doc, onSnapshot, query, where, Timestamp } from 'firebase/firestore';
 import { callApi } from './api.js';
 import { escapeHtml, localTime, percent, rupees, toMillis } from './format.js';
+import { dayMetrics, metricsTable } from './metrics.js';
 
 const HOLDOUT_ACTION = 'holdout_no_action';
 const SENT = new Set(['sent', 'delivered', 'read', 'responded']);
@@ -92,6 +93,7 @@ export function renderToday(ctx, root) {
         <section class="panel"><h3>Held back, and why</h3><div data-testid="held-back"></div></section>
         <section class="panel"><h3>Revenue by agent</h3><div data-testid="by-agent"></div></section>
       </div>
+      <section class="panel"><h3>Metrics <span class="muted">from the day's Firestore counters (Cloud Monitoring computes the same from the logs)</span></h3><div data-testid="metrics"></div></section>
       <section class="panel"><h3>Agents</h3><p class="notices" data-testid="agent-notices"></p><div data-testid="agents"></div></section>
       <section class="panel"><h3>Decisions</h3><div data-testid="decisions"></div></section>
     </section>`;
@@ -111,6 +113,8 @@ export function renderToday(ctx, root) {
       card('lift', 'Lift net of holdout', rupees(s.revenue.lift), s.revenue.lift == null ? 'after the analytics run' : 'what the agents really added'),
       blocked('counters') ? refusal(blocked('counters')) : card('events', 'Events today', `${Object.values(s.events).reduce((a, b) => a + b, 0)}`, Object.entries(s.events).map(([k, v]) => `${k.toLowerCase()} ${v}`).join(' · ') || 'none yet'),
     ].join('');
+    $('metrics').innerHTML = blocked('analytics') ? refusal(blocked('analytics'))
+      : metricsTable(dayMetrics(state.analytics, state.agents, Boolean(blocked('agents'))));
     $('held-back').innerHTML = s.heldBack.length === 0 ? '<p class="muted">Nothing held back.</p>'
       : `<ul>${s.heldBack.map(([why, n]) => `<li><b>${n}</b> ${escapeHtml(why)}</li>`).join('')}</ul>`;
     const agents = Object.entries(s.revenue.byAgent);

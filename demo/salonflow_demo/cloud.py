@@ -56,3 +56,12 @@ def salon_cloud(*, fixed_ports: bool = False, data_dir: Path | None = None, sche
     finally:
         os.environ.clear()
         os.environ.update(previous)
+
+
+def logged_events(cloud: LocalCloud) -> list[dict[str, Any]]:
+    """The metric events the functions logged so far, read from the functions host's captured output: what
+    Cloud Logging would receive and the log-based metrics count."""
+    from localcloud.functions.logs import fetch_lines
+    from salonflow.observability.log import parse_lines
+
+    return parse_lines(fetch_lines(cloud.url("functions")))

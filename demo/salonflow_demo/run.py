@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from google.cloud.firestore_v1.base_query import FieldFilter
 from localcloud.stack import SANDBOX_WHATSAPP_FROM, LocalCloud
 
-from salonflow_demo.cloud import salon_cloud
+from salonflow_demo.cloud import logged_events, salon_cloud
 from salonflow_demo.narrator import Narrator
 from salonflow_demo.seed import SalonDataset, build_salon, write_salon
 from salonflow_demo.seed_picks import booking_to_cancel, likely_no_show
@@ -286,7 +286,27 @@ def summary(day: Day, started: float, seeding: dict[str, int]) -> None:
         print("\n Messages held back, and why:")
         for reason, count in reasons.most_common():
             print(f"   {count:>4}  {reason}")
+    print_metrics(day)
     print("=" * 78)
+
+
+def print_metrics(day: Day) -> None:
+    """The spec's six metrics and its alerts, computed from what the functions logged (the JSON lines Cloud
+    Logging would turn into the log-based metrics of terraform/monitoring.tf)."""
+    from salonflow.observability import alerts, metrics
+
+    entries = logged_events(day.cloud)
+    print(f"\n Metrics (from the functions' logs, {len(entries)} entries):")
+    for line in metrics.compute(entries).lines():
+        print(f"   {line}")
+    fired = alerts.evaluate(entries, day.now)
+    rules = {rule.name: rule for rule in alerts.RULES}
+    print(" Alerts: none fired" if not fired else " Alerts that fired:")
+    for interval in fired:
+        cleared = (f"cleared {day.narrator.clock(interval.cleared_at)}" if interval.cleared_at
+                   else "still firing")
+        print(f"   {interval.rule} ({rules[interval.rule].severity}) {interval.series}: "
+              f"fired {day.narrator.clock(interval.fired_at)}, {cleared}")
 
 
 def lift_text(revenue: dict[str, Any]) -> str:

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
+import re
 import shutil
 import statistics
 import urllib.request
@@ -300,9 +302,54 @@ def test_today_shows_the_day_and_drives_the_agents_through_the_api(
     breaker = stack.client.document(f"salons/{SALON_ID}/agent_states/{agent}").get().to_dict()["circuit_breaker"]
     assert breaker["state"] == "closed"
 
+    # The hourly analytics run writes the day's counters: the Metrics panel shows the spec's six metrics.
+    day = run_analytics(stack)
+    for name, text in expected_metrics(day).items():
+        browser.wait_for("a", f'{metric_value(name)}:has-text("{text}")')
+    assert browser.texts("a", metric_value("agent_circuit_breaker_state")) == ["all closed"]
+    revenue = browser.texts("a", metric_value("autonomous_revenue_generated"))
+    assert [re.sub(r"\D", "", text) for text in revenue] == [str(js_round(day["revenue"]["attributed"]))]
+    assert day["revenue"]["attributed"] > 0
+
     browser.call("goto", page="a", url=f"{stack.console_url}/#/chart")
     browser.wait_for("a", '[data-testid="chart-svg"]')
     screenshot(browser, "a", "console-chart.png", tmp_path)
+
+
+def run_analytics(stack: ConsoleStack) -> dict[str, Any]:
+    """Cloud Scheduler's hourly analytics tick, now; the day's analytics_daily document it writes."""
+    request = urllib.request.Request(f"{stack.cloud.url('functions')}/_localcloud/scheduler/schedule_analytics",
+                                     data=json.dumps({"schedule_time": datetime.now(UTC).isoformat()}).encode(),
+                                     method="POST")
+    with urllib.request.urlopen(request, timeout=60) as answer:
+        assert answer.status == 200
+    path = f"salons/{SALON_ID}/analytics_daily/{stack.dataset.day.isoformat()}"
+    return eventually(lambda: stack.client.document(path).get().to_dict(), what="the day's analytics")
+
+
+def metric_value(name: str) -> str:
+    return f'[data-testid="metric"][data-metric="{name}"] [data-testid="metric-value"]'
+
+
+def js_round(value: float) -> int:
+    """Math.round (half up), not Python's round (half to even)."""
+    return math.floor(value + 0.5)
+
+
+def expected_metrics(day: dict[str, Any]) -> dict[str, str]:
+    """What the panel shows for the metrics the day's document gives, by the log-based metrics' definitions."""
+    rows = day["decisions"]["by_type"].values()
+    won, lost = sum(r.get("success", 0) for r in rows), sum(r.get("failed", 0) for r in rows)
+    delivered, failed = day["outreach"]["delivered"], day["outreach"]["failed"]
+    seconds = day["approvals"]["median_response_seconds"]
+    shown = {"autonomous_decisions_total": str(day["decisions"]["total"])}
+    if won + lost:
+        shown["autonomous_decisions_success_rate"] = f"{js_round(100 * won / (won + lost))}%"
+    if delivered + failed:
+        shown["outreach_delivery_rate"] = f"{js_round(100 * delivered / (delivered + failed))}%"
+    if seconds is not None:
+        shown["approval_response_time_seconds"] = f"{js_round(seconds)} s"
+    return shown
 
 
 def test_listener_latency_from_a_server_write_to_the_page(stack: ConsoleStack, browser: Browser) -> None:

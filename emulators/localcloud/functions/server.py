@@ -4,7 +4,8 @@ URLs follow the emulator's convention ``/<project>/<region>/<function>/<path>``;
 ``/<path>``. Scheduled functions also fire on their cron schedule and on demand through
 ``POST /_localcloud/scheduler/<function>`` (optional JSON ``{"schedule_time": RFC 3339}``), which
 sends the same ``X-CloudScheduler-*`` headers as Cloud Scheduler. ``GET /_localcloud/inflight``
-counts the function invocations running now and ever started.
+counts the function invocations running now and ever started. ``GET /_localcloud/logs[?since=SEQ]`` returns
+the lines the functions wrote to stdout/stderr (``localcloud.functions.logs``), as Cloud Logging receives them.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from werkzeug.wrappers import Request, Response
 
 from localcloud.functions.discovery import Endpoint, FunctionsBundle, load_bundle
 from localcloud.functions.invoke import make_function_app
+from localcloud.functions.logs import LOGS_PATH, CapturedStream, LogBuffer, set_current_function
 from localcloud.functions.scheduler import Scheduler, job_name
 from localcloud.functions.wiring import register_firestore_triggers, subscribe_pubsub_functions
 
@@ -41,6 +43,12 @@ class FunctionsHost:
         self._inflight = 0
         self._started = 0
         self._inflight_lock = threading.Lock()
+        self.logs = LogBuffer()
+
+    def capture_output(self) -> None:
+        """Keep what this process writes to stdout/stderr (the functions run in it) in ``self.logs``."""
+        sys.stdout = CapturedStream(sys.stdout, self.logs, "stdout")
+        sys.stderr = CapturedStream(sys.stderr, self.logs, "stderr")
 
     @property
     def inflight(self) -> int:
@@ -53,14 +61,16 @@ class FunctionsHost:
         with self._inflight_lock:
             return {"inflight": self._inflight, "started": self._started}
 
-    def _invoke(self, app: WsgiApp, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    def _invoke(self, name: str, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         with self._inflight_lock:
             self._inflight += 1
             self._started += 1
+        set_current_function(name)
         try:
             # Consume the body inside the count: a function's work is done when its response is.
-            return [b"".join(app(environ, start_response))]
+            return [b"".join(self._apps[name](environ, start_response))]
         finally:
+            set_current_function(None)
             with self._inflight_lock:
                 self._inflight -= 1
 
@@ -72,6 +82,10 @@ class FunctionsHost:
         if path == "/_localcloud/inflight":
             return Response(json.dumps(self.activity()), mimetype="application/json")(
                 environ, start_response)
+        if path == LOGS_PATH:
+            since = Request(environ).args.get("since", "0")
+            return Response(json.dumps(self.logs.since(int(since) if since.isdigit() else 0)),
+                            mimetype="application/json")(environ, start_response)
         if path == "/__/functions.yaml":
             return Response(self.bundle.manifest_yaml, mimetype="text/yaml")(environ, start_response)
         if segments[0] == "_localcloud" and len(segments) >= 3 and segments[1] == "scheduler":
@@ -85,13 +99,12 @@ class FunctionsHost:
             prefix = "/" + "/".join(segments[:3])
             environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + prefix
             environ["PATH_INFO"] = "/" + (segments[3] if len(segments) > 3 else "")
-            return self._invoke(self._apps[name], environ, start_response)  # type: ignore[arg-type]
+            return self._invoke(name, environ, start_response)
         return Response(f"no function at {path}", status=404)(environ, start_response)
 
     def fire_scheduled(self, endpoint: Endpoint, schedule_time: datetime) -> int:
         """Call a scheduled function in-process with Cloud Scheduler's headers; returns the HTTP status."""
-        app = self._apps[endpoint.name]
-        client = Client(lambda environ, start_response: self._invoke(app, environ, start_response))
+        client = Client(lambda environ, start_response: self._invoke(endpoint.name, environ, start_response))
         response = client.post(
             "/",
             headers={
@@ -124,14 +137,15 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--firestore", help="HOST:PORT of the Firestore emulator to register triggers with")
     parser.add_argument("--pubsub", help="HOST:PORT of the Pub/Sub emulator to push topics to functions")
     args = parser.parse_args(argv)
+    bundle = load_bundle(Path(args.source).resolve())
+    host = FunctionsHost(bundle, args.project)
+    host.capture_output()  # before logging binds its handler to sys.stderr
     parser_log_level = os.environ.get("LOCALCLOUD_FUNCTIONS_LOG_LEVEL", "WARNING")
     logging.basicConfig(level=parser_log_level, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
     # Request logs and the twilio client's debug dump drown the functions' own warnings otherwise.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
 
-    bundle = load_bundle(Path(args.source).resolve())
-    host = FunctionsHost(bundle, args.project)
     server = make_server(args.host, args.port, host, threaded=True)
     scheduled = [ep for ep in bundle.endpoints.values() if ep.kind == "scheduleTrigger"]
     scheduler = Scheduler(scheduled, host.fire_scheduled)

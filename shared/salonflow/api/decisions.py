@@ -8,6 +8,7 @@ from typing import Any
 
 from google.api_core.exceptions import AlreadyExists
 
+from salonflow.adapters.firestore.decision_outcomes import close_outcome
 from salonflow.adapters.pubsub_events import EventType, SalonEvent
 from salonflow.api.context import ApiDeps, Salon
 from salonflow.api.http import ApiError, ApiResponse, Route, RouteContext, parse_model
@@ -164,7 +165,7 @@ def routes(deps: ApiDeps) -> list[Route]:
                            f"the outcome is already {decision.outcome.status.value} and cannot change")
         now = deps.clock()
         changes: dict[str, Any] = {
-            "outcome.status": body.status,
+            "outcome.status": body.status.value,
             "outcome.result": body.result,
             "outcome.completed_at": now,
             "updated_at": now,
@@ -173,14 +174,15 @@ def routes(deps: ApiDeps) -> list[Route]:
             changes["outcome.booking_created_id"] = body.booking_created_id
         if body.actual_revenue is not None:
             changes["revenue_impact.actual"] = body.actual_revenue
-        client = deps.firestore()
-        batch = client.batch()
-        salon.repos.decisions.update(decision.id, changes, writer=batch)
-        salon.audit.append(audit.manual_override(salon.id, ctx.uid, f"Outcome set to {body.status.value}",
-                                                 "decision", decision.id, now, reason=body.result),
-                           transaction=batch)
-        batch.commit()
+        # Only while still pending, in one transaction with its audit row: a PATCH racing another answer
+        # (or a retried request) closes the outcome and logs its metric events once.
+        closed = close_outcome(deps.firestore(), salon.id, decision.id, changes, now, also=lambda transaction:
+                               salon.audit.append(audit.manual_override(
+                                   salon.id, ctx.uid, f"Outcome set to {body.status.value}", "decision",
+                                   decision.id, now, reason=body.result), transaction=transaction))
         updated = salon.repos.decisions.get(decision.id)
+        if closed is None and (updated is None or updated.outcome.status is not body.status):
+            raise ApiError(409, "invalid_transition", "the outcome was closed by someone else meanwhile")
         return ApiResponse(200, updated.model_dump(mode="json") if updated else None)
 
     def daily_stats(ctx: RouteContext) -> ApiResponse:

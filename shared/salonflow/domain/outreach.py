@@ -82,6 +82,7 @@ class Outreach(FirestoreDocument):
     updated_at: Timestamp
     # Our additions (optional, documented in docs/schema.md):
     decision_id: str | None = None
+    agent_name: str | None = None  # the agent that sent it: the `agent_name` label of its delivery metric
     intent: str | None = None  # a MessageIntent value; selects the WhatsApp template
     category: MessageCategory | None = None  # consent/quiet-hours category the message was sent under
     content_sid: str | None = None

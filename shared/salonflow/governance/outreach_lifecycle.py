@@ -137,6 +137,20 @@ def apply_twilio_callback(view: OutreachView, twilio_status: str, at: datetime,
     return apply_status(view, mapped, at, error if mapped is OutreachStatus.FAILED else None)
 
 
+def delivery_news(view: OutreachView, update: StatusUpdate) -> bool | None:
+    """What merging ``update`` newly tells about delivery: True the first time the message is known to have
+    reached the phone (delivered or read, also when it arrives after the customer already answered), False
+    when it just failed, None when nothing new (a duplicate, a stale report, delivered -> read)."""
+    changes = update.changes
+    if changes.get("status") == OutreachStatus.FAILED.value:
+        return False
+    reached = (OutreachStatus.DELIVERED.value, OutreachStatus.READ.value)
+    before = view.delivered_at is not None or view.read_at is not None or view.status.value in reached
+    now = ("delivery.delivered_at" in changes or "delivery.read_at" in changes
+           or changes.get("status") in reached)
+    return True if now and not before else None
+
+
 # --------------------------------------------------------------------------- outbox reconciliation
 
 STUCK_AFTER = timedelta(minutes=10)

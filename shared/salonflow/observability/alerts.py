@@ -8,7 +8,7 @@ holding.
 
 from __future__ import annotations
 
-from collections import deque
+import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -60,16 +60,20 @@ def _of(entries: Iterable[Mapping[str, Any]], event: MetricEvent) -> list[Mappin
 
 
 def success_rate_series(entries: Iterable[Mapping[str, Any]], window: timedelta) -> dict[str, list[Point]]:
-    """Per salon: after each outcome, successes / outcomes over the trailing window."""
-    out: dict[str, list[Point]] = {}
-    recent: dict[str, deque[tuple[datetime, bool]]] = {}
+    """Per salon: successes / outcomes over the trailing window, wherever that changes: at each outcome and
+    when one leaves the window. With no outcome left in the window the rate is NaN (no data): the condition
+    does not hold, as the PromQL ratio of two empty increases yields no sample."""
+    times: dict[str, list[tuple[datetime, bool]]] = {}
     for e in _of(entries, MetricEvent.DECISION_OUTCOME):
-        salon, t = _labels(e).get("salon_id", ""), _time(e)
-        q = recent.setdefault(salon, deque())
-        q.append((t, bool(e.get("success"))))
-        while q and q[0][0] <= t - window:
-            q.popleft()
-        out.setdefault(salon, []).append((t, sum(ok for _, ok in q) / len(q)))
+        times.setdefault(_labels(e).get("salon_id", ""), []).append((_time(e), bool(e.get("success"))))
+    out: dict[str, list[Point]] = {}
+    for salon, outcomes in times.items():
+        moments = sorted({t for t, _ in outcomes} | {t + window for t, _ in outcomes})
+        points: list[Point] = []
+        for moment in moments:
+            inside = [ok for t, ok in outcomes if moment - window < t <= moment]
+            points.append((moment, sum(inside) / len(inside) if inside else math.nan))
+        out[salon] = points
     return out
 
 
@@ -84,8 +88,9 @@ def breaker_series(entries: Iterable[Mapping[str, Any]]) -> dict[str, list[Point
 
 
 def pending_approvals_series(entries: Iterable[Mapping[str, Any]]) -> dict[str, list[Point]]:
-    """Per salon: approvals requested and not yet answered (each approval id counted once)."""
-    events = [e for e in entries if e.get("event") in (MetricEvent.APPROVAL_REQUESTED, MetricEvent.APPROVAL_ANSWERED)]
+    """Per salon: approvals requested and not yet answered or closed (each approval id counted once)."""
+    kinds = (MetricEvent.APPROVAL_REQUESTED, MetricEvent.APPROVAL_ANSWERED, MetricEvent.APPROVAL_CLOSED)
+    events = [e for e in entries if e.get("event") in kinds]
     out: dict[str, list[Point]] = {}
     pending: dict[str, set[str]] = {}
     for e in sorted(events, key=_time):
@@ -116,7 +121,9 @@ def intervals(rule: Rule, series: Mapping[str, list[Point]], until: datetime) ->
             nxt = points[i + 1][0] if i + 1 < len(points) and points[i + 1][0] <= until else until
             if holds(v):
                 since = since or t
-                if fired is None and since + rule.duration <= nxt:
+                # Held for the whole duration: a value that stops exactly when the duration is up never fired.
+                held = since + rule.duration <= nxt if not rule.duration else since + rule.duration < nxt
+                if fired is None and held:
                     fired = since + rule.duration
             else:
                 if fired is not None:

@@ -13,6 +13,7 @@ class MetricEvent(StrEnum):
     BREAKER_STATE = "breaker_state"  # agent_circuit_breaker_state (field state)
     APPROVAL_REQUESTED = "approval_requested"  # pending approvals (approval_backlog alert)
     APPROVAL_ANSWERED = "approval_answered"  # approval_response_time_seconds (field seconds)
+    APPROVAL_CLOSED = "approval_closed"  # left pending without an answer: expired (field status)
     OUTREACH_DELIVERY = "outreach_delivery"  # outreach_delivery_rate (field delivered)
 
 

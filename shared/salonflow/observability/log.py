@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any, TextIO
 
@@ -102,3 +102,20 @@ def emit(event: MetricEvent, **kwargs: Any) -> dict[str, Any]:
         with contextlib.suppress(Exception):  # a broken sink must not fail a handler
             sink(record)
     return record
+
+
+def parse_lines(lines: Iterable[str]) -> list[dict[str, Any]]:
+    """The metric entries among captured output lines (what Cloud Logging would parse into jsonPayload):
+    JSON objects carrying an `event`; anything else a process printed is skipped."""
+    out: list[dict[str, Any]] = []
+    for line in lines:
+        text = line.strip()
+        if not text.startswith("{"):
+            continue
+        try:
+            record = json.loads(text)
+        except ValueError:
+            continue
+        if isinstance(record, dict) and record.get("event"):
+            out.append(record)
+    return out

@@ -21,8 +21,7 @@ from salonflow.adapters.pubsub_events import EventType, SalonEvent
 from salonflow.domain.enums import ApprovalStatus, DecisionApprovalStatus, OutcomeStatus
 from salonflow.governance import audit
 from salonflow.governance.lifecycles import respond_to_approval
-from salonflow.observability import log as obs_log
-from salonflow.observability.events import MetricEvent
+from salonflow.observability import signals
 from salonflow.services.autonomy import record_owner_verdict
 from salonflow.services.executor import Execution, Executor
 from salonflow.services.ports import ServicePorts
@@ -77,11 +76,7 @@ class ApprovalService:
         status, changed, decision_id = run_transaction(self.client, apply)
         if changed:
             self._announce(approval_id, decision_id, status, responded_by, now, notes)
-            created = seen.get("created_at")
-            obs_log.emit(MetricEvent.APPROVAL_ANSWERED, now=now, salon_id=self.salon_id,
-                         agent_name=str(seen.get("agent_name") or ""), approval_id=approval_id,
-                         decision_id=decision_id, status=status.value,
-                         seconds=(now - created).total_seconds() if isinstance(created, datetime) else None)
+            self._log_answer(approval_id, decision_id, seen, status, now)
         # Also on an unchanged (repeated) answer: the verdict is keyed by the approval, and a crash between the
         # answer and this line must not lose it.
         record_owner_verdict(self.client, self.salon_id, approval_id, str(seen["action_type"]), status, now)
@@ -103,23 +98,44 @@ class ApprovalService:
                   ApprovalStatus.REJECTED: DecisionApprovalStatus.REJECTED}.get(approval.status)
         if target is None:
             return ApprovalResult(approval_id, approval.status, False)
-        changed = decision.approval.status is DecisionApprovalStatus.PENDING
-        if changed:
-            responder = approval.response.responded_by or "owner"
-            batch = self.client.batch()
-            self._mirror_on_decision(batch, self.repos.decisions.ref(decision.id), approval.status, responder, now)
+        responder = approval.response.responded_by or "owner"
+        decision_ref = self.repos.decisions.ref(decision.id)
+
+        def mirror(transaction: Any) -> bool:
+            # Read in the transaction: a repeated trigger (or the API answering too) mirrors, audits and logs once.
+            stored = decision_ref.get(transaction=transaction).to_dict() or {}
+            if (stored.get("approval") or {}).get("status") != DecisionApprovalStatus.PENDING.value:
+                return False
+            self._mirror_on_decision(transaction, decision_ref, approval.status, responder, now)
             self.audit.append(audit.approval_event(
                 self.salon_id, audit.AuditEventType.APPROVAL_GRANTED if target is DecisionApprovalStatus.APPROVED
                 else audit.AuditEventType.APPROVAL_REJECTED, responder, approval_id, decision.id, now,
-                approval.response.notes), transaction=batch)
-            batch.commit()
+                approval.response.notes), transaction=transaction)
+            return True
+
+        changed = decision.approval.status is DecisionApprovalStatus.PENDING and run_transaction(self.client, mirror)
+        if changed:
             self._announce(approval_id, decision.id, approval.status, responder, now, approval.response.notes)
+            self._log_answer(approval_id, decision.id, approval.to_firestore(), approval.status, now,
+                             answered_at=approval.response.responded_at)
         record_owner_verdict(self.client, self.salon_id, approval_id, approval.action_type.value, approval.status,
                              now)
         execution = None
         if approval.status is ApprovalStatus.APPROVED:
             execution = Executor(self.client, self.salon_id, self.ports).perform_decision(decision.id, now)
         return ApprovalResult(approval_id, approval.status, changed, execution)
+
+    def _log_answer(self, approval_id: str, decision_id: str, approval: dict[str, Any], status: ApprovalStatus,
+                    now: datetime, answered_at: datetime | None = None) -> None:
+        """An answer is a response time; a late answer that expired the approval only leaves the backlog."""
+        agent_name = str(approval.get("agent_name") or "")
+        if status is ApprovalStatus.EXPIRED:
+            signals.approval_closed(now=now, salon_id=self.salon_id, agent_name=agent_name, approval_id=approval_id,
+                                    decision_id=decision_id, status=status.value)
+            return
+        signals.approval_answered(now=now, salon_id=self.salon_id, agent_name=agent_name, approval_id=approval_id,
+                                  decision_id=decision_id, status=status.value,
+                                  requested_at=approval.get("created_at"), answered_at=answered_at)
 
     @staticmethod
     def _mirror_on_decision(writer: Any, decision_ref: Any, status: ApprovalStatus, responded_by: str,

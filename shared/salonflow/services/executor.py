@@ -25,10 +25,12 @@ from typing import Any
 from google.api_core import exceptions as gexc
 from google.cloud import firestore
 
+from salonflow.adapters.firestore.decision_outcomes import close_outcome
 from salonflow.adapters.firestore.governance_audit import AuditLogWriter
 from salonflow.adapters.firestore.governance_breaker import BreakerStore
-from salonflow.adapters.firestore.governance_gate import Governor
+from salonflow.adapters.firestore.governance_gate import Governor, log_breaker_trial
 from salonflow.adapters.firestore.governance_idempotency import IdempotencyStore
+from salonflow.adapters.firestore.governance_outreach import OutreachStatusStore
 from salonflow.adapters.firestore.governance_transactions import run_transaction
 from salonflow.adapters.firestore.repositories import SalonRepositories
 from salonflow.adapters.pubsub_events import EventType, SalonEvent
@@ -67,8 +69,7 @@ from salonflow.governance.lifecycles import approval_expires_at
 from salonflow.governance.outreach_lifecycle import outreach_id as make_outreach_id
 from salonflow.governance.quiet_hours import next_allowed_time
 from salonflow.governance.types import Channel
-from salonflow.observability import log as obs_log
-from salonflow.observability.events import MetricEvent
+from salonflow.observability import signals
 from salonflow.ports import OutcomeKind, PushNotification, WhatsAppTemplate
 from salonflow.services.messages import MessageParts, render, when_text
 from salonflow.services.ports import ServicePorts
@@ -301,9 +302,9 @@ class Executor:
             batch.commit()
         except gexc.AlreadyExists:
             return False
-        obs_log.emit(MetricEvent.DECISION_MADE, now=now, salon_id=self.salon_id,
-                     agent_name=proposal.agent_name.value, decision_type=proposal.decision_type.value,
-                     decision_id=decision_id, autonomy_level=level.value, approval_required=approval.required)
+        signals.decision_made(now=now, salon_id=self.salon_id, agent_name=proposal.agent_name.value,
+                              decision_type=proposal.decision_type.value, decision_id=decision_id,
+                              autonomy_level=level.value, approval_required=approval.required)
         self._publish(EventType.AUTONOMOUS_DECISION, decision_id, now,
                       related=_related(proposal),
                       data={"decision_type": proposal.decision_type.value, "agent_name": proposal.agent_name.value,
@@ -387,11 +388,11 @@ class Executor:
             existing = self.repos.decisions.get(decision_id)
             assert existing is not None
             return self._resume(existing, proposal, now)
-        obs_log.emit(MetricEvent.DECISION_MADE, now=now, salon_id=self.salon_id,
-                     agent_name=proposal.agent_name.value, decision_type=proposal.decision_type.value,
-                     decision_id=decision_id, autonomy_level=level, approval_required=True)
-        obs_log.emit(MetricEvent.APPROVAL_REQUESTED, now=now, salon_id=self.salon_id,
-                     agent_name=proposal.agent_name.value, approval_id=approval_id, decision_id=decision_id)
+        signals.decision_made(now=now, salon_id=self.salon_id, agent_name=proposal.agent_name.value,
+                              decision_type=proposal.decision_type.value, decision_id=decision_id,
+                              autonomy_level=level, approval_required=True)
+        signals.approval_requested(now=now, salon_id=self.salon_id, agent_name=proposal.agent_name.value,
+                                   approval_id=approval_id, decision_id=decision_id)
         related = {**_related(proposal), "decision_id": decision_id, "approval_id": approval_id}
         self._publish(EventType.AUTONOMOUS_DECISION, decision_id, now, related=related,
                       data={"decision_type": proposal.decision_type.value, "agent_name": proposal.agent_name.value,
@@ -517,6 +518,7 @@ class Executor:
             return result
 
         result = run_transaction(self.client, attempt)
+        log_breaker_trial(result, now)
         if result == "slot_gone":
             self._finish(decision_id, now, OutcomeStatus.EXPIRED, "slot_no_longer_open")
             return Execution(decision_id, Result.SLOT_GONE)
@@ -557,7 +559,8 @@ class Executor:
             trigger_type="gap" if proposal.trigger_type == "schedule_gap" else proposal.trigger_type,
             offer_details=offer, expires_at=proposal.valid_until, attempts=1, last_attempt_at=now,
             delivery=OutreachDelivery(send_started_at=now), created_at=now, updated_at=now,
-            decision_id=decision_id, intent=proposal.intent.value, category=proposal.category,
+            decision_id=decision_id, agent_name=proposal.agent_name.value, intent=proposal.intent.value,
+            category=proposal.category,
             content_sid=self.salon.template_for(proposal.intent.value), content_variables=variables,
         )
 
@@ -586,9 +589,7 @@ class Executor:
                                               failed=kind not in (OutcomeKind.SENT, OutcomeKind.SUPPRESSED),
                                               message_sid=sent.sid, error_code=sent.error_code))
         if kind is OutcomeKind.SENT:
-            self.repos.outreach.update(out_id, {"status": OutreachStatus.SENT, "delivery.message_id": sent.sid,
-                                                "delivery.sent_at": now, "delivery.provider_status": sent.status,
-                                                "updated_at": now})
+            OutreachStatusStore(self.client, self.salon_id).record_send(out_id, sent.sid, sent.status, now)
             self._publish(EventType.OUTREACH_SENT, out_id, now,
                           related={**_related(proposal), "decision_id": decision_id},
                           data={"channel": "whatsapp", "outreach_type": proposal.outreach_type.value
@@ -607,6 +608,8 @@ class Executor:
                                             "delivery.error_code": sent.error_code, "updated_at": now})
         if kind is OutcomeKind.ALERT_PAUSE_SALON:
             self.repos.salon.update({"outreach_paused_at": now, "outreach_paused_reason": reason})
+        signals.outreach_delivery(now=now, salon_id=self.salon_id, agent_name=proposal.agent_name.value,
+                                  outreach_id=out_id, delivered=False, result="send_failed", error=reason)
         self._finish(decision_id, now, OutcomeStatus.FAILED, f"send_{kind.value}:{reason}")
         return Execution(decision_id, Result.FAILED, reason, out_id)
 
@@ -667,16 +670,13 @@ class Executor:
 
     def _finish(self, decision_id: str, now: datetime, status: OutcomeStatus, result: str,
                 action_taken: str | None = None) -> None:
-        changes: dict[str, Any] = {"outcome.status": status, "outcome.result": result,
+        """Close the outcome if it is still pending (a concurrent replay that closed it first wins, and only
+        one of them logs it)."""
+        changes: dict[str, Any] = {"outcome.status": status.value, "outcome.result": result,
                                    "outcome.completed_at": now, "updated_at": now}
         if action_taken:
             changes["action_taken"] = action_taken
-        self.repos.decisions.update(decision_id, changes)
-        if status in (OutcomeStatus.SUCCESS, OutcomeStatus.FAILED):
-            obs_log.emit(MetricEvent.DECISION_OUTCOME, now=now, salon_id=self.salon_id, decision_id=decision_id,
-                         success=status is OutcomeStatus.SUCCESS,
-                         result="success" if status is OutcomeStatus.SUCCESS else "failure", outcome=result,
-                         severity="INFO" if status is OutcomeStatus.SUCCESS else "WARNING")
+        close_outcome(self.client, self.salon_id, decision_id, changes, now)
 
     # ------------------------------------------------------------------ events
     def _publish(self, event_type: EventType, resource_id: str, now: datetime, *,

@@ -24,6 +24,7 @@ from google.api_core import exceptions as gexc
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
+from salonflow.adapters.firestore.decision_outcomes import ClosedOutcome, closed_by, log_closed
 from salonflow.adapters.firestore.governance_transactions import run_transaction
 from salonflow.adapters.firestore.repositories import SalonRepositories
 from salonflow.adapters.pubsub_events import EventType, SalonEvent
@@ -201,8 +202,10 @@ class OfferService:
     def accept(self, outreach_id: str, now: datetime) -> AcceptResult:
         out_ref = self.repos.outreach.ref(outreach_id)
         bookings = self.repos.bookings.collection
+        closed: list[ClosedOutcome | None] = [None]
 
         def claim(transaction: Any) -> AcceptResult:
+            closed[0] = None  # a retried attempt starts over
             out = _read(out_ref, transaction)
             if out is None:
                 raise LookupError(f"outreach {outreach_id} not found")
@@ -220,8 +223,8 @@ class OfferService:
                 siblings = list(self.repos.outreach.collection.where(
                     filter=FieldFilter("trigger_id", "==", proposal.gap_id)).stream(transaction=transaction))
             if proposal.time_slot is None or proposal.slot_end is None or proposal.staff_id is None:
-                self._answer(transaction, out_ref, decision_ref, OutreachResponseAction.ACCEPT, now,
-                             OutcomeStatus.SUCCESS, "accepted_salon_follows_up")
+                closed[0] = self._answer(transaction, out_ref, decision_ref, decision, OutreachResponseAction.ACCEPT,
+                                         now, OutcomeStatus.SUCCESS, "accepted_salon_follows_up")
                 return AcceptResult(AcceptStatus.INTERESTED, decision_id=decision_ref.id)
             around = bookings.where(filter=FieldFilter("staff_id", "==", proposal.staff_id)).where(
                 filter=FieldFilter("start_time", ">=", proposal.time_slot - timedelta(hours=12))).where(
@@ -240,7 +243,8 @@ class OfferService:
                 missed = AcceptStatus.EXPIRED, OutcomeStatus.EXPIRED, "offer_expired"
             if missed is not None:
                 status, outcome, why = missed
-                self._answer(transaction, out_ref, decision_ref, OutreachResponseAction.ACCEPT, now, outcome, why)
+                closed[0] = self._answer(transaction, out_ref, decision_ref, decision, OutreachResponseAction.ACCEPT,
+                                         now, outcome, why)
                 if waitlist_ref is not None and entry is not None and entry.get("status") == "offered":
                     # Missing this slot does not cost a waiting customer their place in line.
                     transaction.update(waitlist_ref, {"status": "waiting", "offered_at": None, "updated_at": now})
@@ -271,18 +275,21 @@ class OfferService:
             if waitlist_ref is not None and entry is not None:
                 transaction.update(waitlist_ref, {"status": "promoted", "promoted_booking_id": booking_id,
                                                   "updated_at": now})
-            self._answer(transaction, out_ref, decision_ref, OutreachResponseAction.ACCEPT, now,
-                         OutcomeStatus.SUCCESS, "booked", booking_id=booking_id, actual=actual)
+            closed[0] = self._answer(transaction, out_ref, decision_ref, decision, OutreachResponseAction.ACCEPT, now,
+                                     OutcomeStatus.SUCCESS, "booked", booking_id=booking_id, actual=actual)
             return AcceptResult(AcceptStatus.BOOKED, booking_id, proposal.gap_id, decision_ref.id, actual)
 
         result = run_transaction(self.client, claim)
+        log_closed(self.salon_id, closed[0], now)
         self._after_accept(outreach_id, result, now)
         return result
 
     def decline(self, outreach_id: str, now: datetime) -> bool:
         out_ref = self.repos.outreach.ref(outreach_id)
+        closed: list[ClosedOutcome | None] = [None]
 
         def answer(transaction: Any) -> bool:
+            closed[0] = None  # a retried attempt starts over
             out = _read(out_ref, transaction)
             if out is None or out.get("status") == OutreachStatus.RESPONDED.value:
                 return False
@@ -292,21 +299,25 @@ class OfferService:
             waitlist_id = (proposal.get("details") or {}).get("waitlist_id")
             waitlist_ref = self.repos.waitlist.ref(str(waitlist_id)) if waitlist_id else None
             entry = _read(waitlist_ref, transaction) if waitlist_ref is not None else None
-            self._answer(transaction, out_ref, decision_ref, OutreachResponseAction.DECLINE, now,
-                         OutcomeStatus.FAILED, "declined")
+            closed[0] = self._answer(transaction, out_ref, decision_ref, decision, OutreachResponseAction.DECLINE,
+                                     now, OutcomeStatus.FAILED, "declined")
             if waitlist_ref is not None and entry is not None and entry.get("status") == "offered":
                 transaction.update(waitlist_ref, {"status": "waiting", "offered_at": None, "updated_at": now})
             return True
 
         changed = run_transaction(self.client, answer)
+        log_closed(self.salon_id, closed[0], now)
         if changed:
             self._publish(EventType.OUTREACH_RESPONDED, outreach_id, now, {}, {"action": "declined"})
         return changed
 
     # ------------------------------------------------------------------ helpers
     @staticmethod
-    def _answer(transaction: Any, out_ref: Any, decision_ref: Any, action: OutreachResponseAction, now: datetime,
-                outcome: OutcomeStatus, result: str, booking_id: str | None = None, actual: int = 0) -> None:
+    def _answer(transaction: Any, out_ref: Any, decision_ref: Any, decision: dict[str, Any],
+                action: OutreachResponseAction, now: datetime, outcome: OutcomeStatus, result: str,
+                booking_id: str | None = None, actual: int = 0) -> ClosedOutcome | None:
+        """Stage the answer on the offer and its decision; what it does to the decision's outcome, to log after
+        the commit (nothing when the outcome already had this status)."""
         transaction.update(out_ref, {"status": OutreachStatus.RESPONDED.value, "response.received": True,
                                      "response.action": action.value, "response.responded_at": now,
                                      "response.booking_id": booking_id, "updated_at": now})
@@ -316,6 +327,7 @@ class OfferService:
             changes["outcome.booking_created_id"] = booking_id
             changes["revenue_impact.actual"] = actual
         transaction.update(decision_ref, changes)
+        return closed_by(decision_ref.id, decision, changes)
 
     def _after_accept(self, outreach_id: str, result: AcceptResult, now: datetime) -> None:
         if result.status is AcceptStatus.ALREADY_ANSWERED:

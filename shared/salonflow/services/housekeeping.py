@@ -9,6 +9,7 @@ from typing import Any
 from google.api_core import exceptions as gexc
 from google.cloud import firestore
 
+from salonflow.adapters.firestore.decision_outcomes import close_outcome
 from salonflow.adapters.firestore.governance_audit import AuditLogWriter
 from salonflow.adapters.firestore.governance_transactions import run_transaction
 from salonflow.adapters.firestore.repositories import SalonRepositories
@@ -32,6 +33,7 @@ from salonflow.domain.enums import (
 )
 from salonflow.governance import audit
 from salonflow.governance.lifecycles import approval_expiry
+from salonflow.observability import signals
 from salonflow.services import views
 from salonflow.services.gap_fill_service import GapService
 from salonflow.services.ports import ServicePorts
@@ -59,7 +61,7 @@ def apply_cleanup(client: firestore.Client, salon_id: str, plan: CleanupPlan, po
     for approval_id in plan.expire_approvals:
         ref = repos.approvals.ref(approval_id)
 
-        def expire(transaction: Any, ref: Any = ref, approval_id: str = approval_id) -> str | None:
+        def expire(transaction: Any, ref: Any = ref, approval_id: str = approval_id) -> tuple[str, str] | None:
             data = (ref.get(transaction=transaction).to_dict() or {})
             step = approval_expiry(ApprovalStatus(data.get("status", "pending")), data["expires_at"], now)
             if not step.changed:
@@ -71,11 +73,14 @@ def apply_cleanup(client: firestore.Client, salon_id: str, plan: CleanupPlan, po
                 "outcome.completed_at": now, "updated_at": now})
             writer.append(audit.approval_expired(salon_id, approval_id, str(data["decision_id"]),
                                                  data["expires_at"], now), transaction=transaction)
-            return str(data["decision_id"])
+            return str(data["decision_id"]), str(data.get("agent_name") or "")
 
-        decision_id = run_transaction(client, expire)
-        if decision_id is not None:
+        expired = run_transaction(client, expire)
+        if expired is not None:
+            decision_id, agent_name = expired
             expired_approvals += 1
+            signals.approval_closed(now=now, salon_id=salon_id, agent_name=agent_name, approval_id=approval_id,
+                                    decision_id=decision_id, status=ApprovalStatus.EXPIRED.value)
             ports.events.publish(SalonEvent.create(EventType.APPROVAL_EXPIRED, salon_id=salon_id,
                                                    resource_id=approval_id, occurred_at=now,
                                                    related={"decision_id": decision_id},
@@ -202,7 +207,6 @@ def settle_outcomes(client: firestore.Client, salon_id: str, now: datetime, limi
         pending = repos.decisions.query([("agent_name", "==", agent), ("outcome.status", "==", "pending")],
                                         limit=limit)
         by_customer: dict[str, list[Booking]] = {}
-        batch = client.batch()
         for decision in pending:
             if decision.approval.status.value == "pending":
                 continue  # still with the owner: nothing happened yet
@@ -216,10 +220,11 @@ def settle_outcomes(client: firestore.Client, salon_id: str, now: datetime, limi
                                   "upsell_agent" else None), by_customer.get(customer or "", []), now)
             if outcome is None:
                 continue
-            repos.decisions.update(decision.id, {
-                "outcome.status": outcome.status, "outcome.result": outcome.result, "outcome.completed_at": now,
-                "outcome.booking_created_id": outcome.booking_id, "revenue_impact.actual": outcome.revenue,
-                "updated_at": now}, batch)
-            settled += 1
-        batch.commit()
+            # One transaction each (not one batch): a concurrent cleanup run settles each case once, and only
+            # the run that settled it logs the outcome and its revenue.
+            closed = close_outcome(client, salon_id, decision.id, {
+                "outcome.status": outcome.status, "outcome.result": outcome.result,
+                "outcome.completed_at": now, "outcome.booking_created_id": outcome.booking_id,
+                "revenue_impact.actual": outcome.revenue, "updated_at": now}, now)
+            settled += closed is not None
     return settled

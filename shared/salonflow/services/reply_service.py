@@ -15,6 +15,7 @@ from typing import Any
 
 from google.cloud import firestore
 
+from salonflow.adapters.firestore.decision_outcomes import ClosedOutcome, closed_by, log_closed
 from salonflow.adapters.firestore.governance_transactions import run_transaction
 from salonflow.adapters.firestore.repositories import SalonRepositories
 from salonflow.adapters.pubsub_events import EventType, SalonEvent
@@ -101,8 +102,10 @@ class ReplyService:
         booking_ref = self.repos.bookings.ref(booking_id)
         out_ref = self.repos.outreach.ref(outreach_id) if outreach_id else None
         decision_ref = self.repos.decisions.ref(decision_id) if decision_id else None
+        closed: list[ClosedOutcome | None] = [None]
 
         def change(transaction: Any) -> str | None:
+            closed[0] = None  # a retried attempt starts over
             snap = booking_ref.get(transaction=transaction)
             if not snap.exists:
                 return None
@@ -120,19 +123,23 @@ class ReplyService:
             else:
                 update = {"confirmation_status": ConfirmationStatus.RESCHEDULE_REQUESTED.value}
                 result = "reschedule_requested"
+            decision_snap = decision_ref.get(transaction=transaction) if decision_ref is not None else None
             transaction.update(booking_ref, {**update, "updated_at": now})
             if out_ref is not None:
                 transaction.update(out_ref, {"status": OutreachStatus.RESPONDED.value, "response.received": True,
                                              "response.action": action.value, "response.responded_at": now,
                                              "updated_at": now})
-            if decision_ref is not None:
+            if decision_ref is not None and decision_snap is not None:
                 # The prevention worked when we learn in time: a confirmation, or a slot freed early.
-                transaction.update(decision_ref, {"outcome.status": OutcomeStatus.SUCCESS.value,
-                                                  "outcome.result": result, "outcome.completed_at": now,
-                                                  "updated_at": now})
+                outcome = {"outcome.status": OutcomeStatus.SUCCESS.value, "outcome.result": result,
+                           "outcome.completed_at": now, "updated_at": now}
+                transaction.update(decision_ref, outcome)
+                closed[0] = closed_by(decision_ref.id, decision_snap.to_dict() if decision_snap.exists else None,
+                                      outcome)
             return str(update.get("status", booking.get("status")))
 
         status = run_transaction(self.client, change)
+        log_closed(self.salon_id, closed[0], now)
         if outreach_id:
             self.ports.events.publish(SalonEvent.create(
                 EventType.OUTREACH_RESPONDED, salon_id=self.salon_id, resource_id=outreach_id, occurred_at=now,

@@ -81,3 +81,31 @@ def test_a_send_stuck_without_a_provider_record_is_marked_unknown_not_resent(
     assert update.status.value == "failed"
     assert doc is not None and doc["delivery"]["error"] == "send_outcome_unknown"
     assert doc["attempts"] == 1
+
+
+def test_recording_the_send_after_fast_callbacks_keeps_what_they_reported_and_each_report_is_logged_once(
+    firestore_client: firestore.Client,
+) -> None:
+    from salonflow.observability import log
+
+    recorder = log.Recorder()
+    log.add_sink(recorder)
+    try:
+        store = OutreachStatusStore(firestore_client, SALON)
+        seed(firestore_client, "out_fast", "")
+        store.apply_callback("out_fast", "delivered", T0 + timedelta(seconds=2))  # before our own write lands
+        store.record_send("out_fast", "SM_fast", "queued", T0 + timedelta(seconds=3))
+        store.apply_callback("out_fast", "delivered", T0 + timedelta(seconds=4))  # Twilio retries the callback
+        seed(firestore_client, "out_failed", "")
+        store.apply_callback("out_failed", "undelivered", T0 + timedelta(seconds=2), 30005)
+        store.record_send("out_failed", "SM_failed", "queued", T0 + timedelta(seconds=3))
+    finally:
+        log.remove_sink(recorder)
+    outreach = firestore_client.collection("salons", SALON, "outreach")
+    fast = outreach.document("out_fast").get().to_dict() or {}
+    assert (fast["status"], fast["delivery"]["message_id"]) == ("delivered", "SM_fast")
+    assert fast["delivery"]["sent_at"] == T0 + timedelta(seconds=3)  # learned late, filled in
+    failed = outreach.document("out_failed").get().to_dict() or {}
+    assert (failed["status"], failed["delivery"]["message_id"]) == ("failed", "SM_failed")
+    assert [(e["outreach_id"], e["result"]) for e in recorder.entries] == [
+        ("out_fast", "delivered"), ("out_failed", "undelivered")]

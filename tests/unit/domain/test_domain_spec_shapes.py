@@ -33,6 +33,7 @@ CASES: list[tuple[type[FirestoreDocument], dict[str, Any], str]] = [
 # Optional fields we add to outreach for governance and the Twilio adapter (documented in docs/schema.md).
 OUTREACH_ADDITIONS = {
     "decision_id",
+    "agent_name",
     "intent",
     "category",
     "content_sid",

@@ -83,3 +83,23 @@ def test_an_approval_entry_without_an_id_is_refused() -> None:
     bad = entry(MetricEvent.APPROVAL_REQUESTED, now=T0, salon_id="s1")
     with pytest.raises(ValueError, match="approval_id"):
         alerts.evaluate([bad], T0)
+
+
+def test_approval_backlog_clears_when_cleanup_expires_the_unanswered_approvals() -> None:
+    log = [approval(m / 10, f"a{m}") for m in range(12)]
+    log += [entry(MetricEvent.APPROVAL_CLOSED, now=T0 + timedelta(minutes=40), salon_id="s1",
+                  agent_name="gap_fill_agent", approval_id=f"a{m}", status="expired") for m in range(5)]
+    result = fired(alerts.evaluate(log, T0 + timedelta(hours=1)), "approval_backlog")
+    assert [(i.fired_at, i.cleared_at) for i in result] == [(T0 + timedelta(minutes=16),  # 11 pending at 1:00
+                                                             T0 + timedelta(minutes=40))]
+
+
+def test_high_failure_rate_clears_when_no_outcome_is_left_in_the_window() -> None:
+    log = [outcome(0, False), outcome(1, False)]  # then nothing: the window empties at minute 6
+    result = fired(alerts.evaluate(log, T0 + timedelta(hours=1)), "high_failure_rate")
+    assert [(i.fired_at, i.cleared_at) for i in result] == [(T0 + timedelta(minutes=5), T0 + timedelta(minutes=6))]
+
+
+def test_high_failure_rate_stays_quiet_when_the_window_empties_just_as_the_five_minutes_are_up() -> None:
+    log = [outcome(0, False)]  # the only outcome leaves the window at minute 5: below 0.8 for under 5 minutes
+    assert fired(alerts.evaluate(log, T0 + timedelta(hours=1)), "high_failure_rate") == []

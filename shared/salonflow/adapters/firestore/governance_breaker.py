@@ -35,8 +35,7 @@ from salonflow.governance.circuit_breaker import (
     breaker_config_for,
     manual_reset,
 )
-from salonflow.observability import log as obs_log
-from salonflow.observability.events import MetricEvent
+from salonflow.observability import signals
 
 AGENT_STATES = "agent_states"
 
@@ -99,19 +98,20 @@ class BreakerStore:
 
         written = run_transaction(self._client, transition)
         if written is not None and before and before[0] is not written.state:
-            obs_log.emit(MetricEvent.BREAKER_STATE, now=now, salon_id=self.salon_id, agent_name=agent_name,
-                         severity="CRITICAL" if written.state is BreakerStateName.OPEN else "NOTICE",
-                         state=written.state.value, previous_state=before[0].value)
+            signals.breaker_state(now=now, salon_id=self.salon_id, agent_name=agent_name,
+                                  state=written.state.value, previous=before[0].value, error=error)
         return written
 
     def reset(self, agent_name: str, actor: str, now: datetime, reason: str | None = None) -> BreakerState:
         """Manual reset (the PWA's reset-circuit-breaker): close it and audit who did it."""
         ref = self._agents.document(agent_name)
+        previous: list[str] = []
 
         def do_reset(transaction: Any) -> BreakerState:
             snap = ref.get(transaction=transaction)
             data = (snap.to_dict() or {}) if snap.exists else {}
             current = BreakerState.from_firestore(data.get("circuit_breaker"), self.config.auto_recovery)
+            previous[:] = [current.state.value]
             new = manual_reset(current)
             self._stage(transaction, ref, agent_name, snap.exists, data, current, new, now)
             self._audit.append(
@@ -131,8 +131,8 @@ class BreakerStore:
             return new
 
         reset = run_transaction(self._client, do_reset)
-        obs_log.emit(MetricEvent.BREAKER_STATE, now=now, salon_id=self.salon_id, agent_name=agent_name,
-                     severity="NOTICE", state=reset.state.value, manual=True)
+        signals.breaker_state(now=now, salon_id=self.salon_id, agent_name=agent_name, state=reset.state.value,
+                              previous=previous[0] if previous else None, manual=True, actor=actor)
         return reset
 
     def _stage(

@@ -47,6 +47,7 @@ from salonflow.governance.rate_limits import (
     rate_limits_view,
     resolve_limits,
 )
+from salonflow.observability import signals
 
 AGENT_STATES = "agent_states"
 WINDOWS = "rate_limit_windows"
@@ -63,6 +64,16 @@ def reservation_id_for(agent_name: str, outreach_id: str | None, action_key: str
     if not basis:
         raise ValueError("a reservation needs an outreach id or an action key")
     return "rsv_" + hashlib.sha256(f"{agent_name}\x1f{basis}".encode()).hexdigest()[:24]
+
+
+def log_breaker_trial(result: object, now: datetime) -> None:
+    """After the commit of a transaction that ran ``check_and_reserve``: log the open -> half_open move its
+    admission wrote (the breaker's one trial). Only the transaction that committed returns its result, so a
+    retried attempt logs nothing twice."""
+    if isinstance(result, Allowed) and result.breaker_trial:
+        signals.breaker_state(now=now, salon_id=result.reservation.salon_id,
+                              agent_name=result.reservation.agent_name, state="half_open", previous="open",
+                              trial=True)
 
 
 class Governor:
@@ -209,13 +220,15 @@ class Governor:
         deadline_s: float = DEFAULT_DEADLINE_S,
     ) -> GateResult:
         """``check_and_reserve`` in a transaction of its own (no outreach created with it)."""
-        return run_transaction(
+        result = run_transaction(
             self._client,
             lambda t: self.check_and_reserve(
                 t, agent_name=agent_name, settings=settings, now=now, contact=contact, action_key=action_key
             ),
             deadline_s=deadline_s,
         )
+        log_breaker_trial(result, now)
+        return result
 
     # ------------------------------------------------------------------ rate_limits view
     def rate_limits(self, agent_name: str, settings: GovernanceSettings, now: datetime) -> dict[str, Any]:

@@ -20,9 +20,12 @@ from salonflow.governance.outreach_lifecycle import (
     OutreachStatus,
     OutreachView,
     StatusUpdate,
+    apply_status,
     apply_twilio_callback,
+    delivery_news,
     reconcile_result,
 )
+from salonflow.observability import signals
 
 OUTREACH = "outreach"
 
@@ -48,6 +51,7 @@ def outreach_view(data: Mapping[str, Any]) -> OutreachView:
 class OutreachStatusStore:
     def __init__(self, client: firestore.Client, salon_id: str) -> None:
         self._client = client
+        self.salon_id = salon_id
         self._collection = client.collection("salons", salon_id, OUTREACH)
 
     def apply_callback(
@@ -55,26 +59,52 @@ class OutreachStatusStore:
     ) -> StatusUpdate:
         """Merge one Twilio status callback; a no-op if it is stale or a duplicate."""
         return self._apply(
-            outreach_id, lambda view: apply_twilio_callback(view, twilio_status, at, error_code)
+            outreach_id, lambda view: apply_twilio_callback(view, twilio_status, at, error_code),
+            at, twilio_status.strip().lower(),
         )
 
     def apply_reconciliation(
         self, outreach_id: str, provider_status: str | None, provider_sid: str | None, now: datetime
     ) -> StatusUpdate:
         return self._apply(
-            outreach_id, lambda view: reconcile_result(view, provider_status, provider_sid, now)
+            outreach_id, lambda view: reconcile_result(view, provider_status, provider_sid, now),
+            now, (provider_status or "send_outcome_unknown").strip().lower(),
         )
 
-    def _apply(self, outreach_id: str, merge: Any) -> StatusUpdate:
+    def record_send(self, outreach_id: str, message_sid: str | None, provider_status: str | None,
+                    at: datetime) -> StatusUpdate:
+        """The provider accepted the message: store its SID and move pending -> sent. Merged like a callback,
+        because the provider's first callbacks can land before this write: a blind ``status: sent`` would
+        undo a delivery or failure they already recorded."""
+        def merge(view: OutreachView) -> StatusUpdate:
+            update = apply_status(view, OutreachStatus.SENT, at)
+            changes = {**update.changes, "delivery.message_id": message_sid, "updated_at": at}
+            if "status" in update.changes:
+                changes["delivery.provider_status"] = provider_status
+            return StatusUpdate(update.status, changes)
+
+        return self._apply(outreach_id, merge, at, "sent")
+
+    def _apply(self, outreach_id: str, merge: Any, at: datetime, reported: str) -> StatusUpdate:
         ref = self._collection.document(outreach_id)
+        news: list[tuple[bool | None, str]] = []
 
         def change(transaction: Any) -> StatusUpdate:
             snap = ref.get(transaction=transaction)
             if not snap.exists:
                 raise LookupError(f"outreach {outreach_id} not found")
-            update: StatusUpdate = merge(outreach_view(snap.to_dict() or {}))
+            data = snap.to_dict() or {}
+            view = outreach_view(data)
+            update: StatusUpdate = merge(view)
             if update.changes:
                 transaction.update(ref, update.changes)
+            news[:] = [(delivery_news(view, update), str(data.get("agent_name") or ""))]
             return update
 
-        return run_transaction(self._client, change)
+        update = run_transaction(self._client, change)
+        delivered, agent_name = news[0]
+        if delivered is not None:  # only the report that changed what we know is logged
+            signals.outreach_delivery(now=at, salon_id=self.salon_id, agent_name=agent_name,
+                                      outreach_id=outreach_id, delivered=delivered, result=reported,
+                                      error=None if delivered else str(update.changes.get("delivery.error")))
+        return update
