@@ -191,6 +191,9 @@ def review(stored: AutonomyStanding | None, *, salon_id: str, decision_type: Dec
     if owner_changed:
         base = base.with_changes(level=current_level, since=now, verdicts=[],
                                  reason=f"{decision_type.value} set to {current_level.value} in the settings")
+    # Handlers run on different instances' clocks: another may have written this record a moment "after" this
+    # one's now. That is skew, not a bad record, so the review happens at the latest moment the record knows.
+    now = max([now, base.updated_at, *(v.at for v in base.verdicts), *(o.at for o in base.opt_outs)])
     verdicts = list(base.verdicts)
     if verdict is not None and all(v.approval_id != verdict.approval_id for v in verdicts):
         verdicts.append(verdict)
@@ -203,7 +206,8 @@ def review(stored: AutonomyStanding | None, *, salon_id: str, decision_type: Dec
         "pinned_at": now if pin.level else None, "pin_reason": pin.reason if pin.level else None}
     record = AutonomyRecord(
         decision_type=decision_type, level=base.level,
-        verdicts=[Verdict(v.at, v.approved) for v in verdicts if v.at >= base.since],
+        # Every stored verdict came after the last change (a change empties the list), whatever its stamp.
+        verdicts=[Verdict(v.at, v.approved) for v in verdicts],
         messages_sent=max(decisions_in_window, 0), opt_outs=len(opt_outs),
         pinned=pinned_level)
     graduation = judge(record, now)

@@ -118,3 +118,12 @@ def test_the_salon_level_is_its_setting_else_the_default_never_looser_than_the_f
     assert salon_level(GAP, {"gap_fill": "full_auto"}) is FULL
     assert salon_level(DecisionType.DISCOUNT_OFFER, {"discount_offer": "full_auto"}) is SUPERVISED
     assert salon_level(GAP, {"gap_fill": "sometimes"}) is SUPERVISED
+
+
+def test_a_handler_whose_clock_runs_behind_the_record_reviews_it_without_calling_it_bad() -> None:
+    ahead = NOW + timedelta(seconds=2)  # another instance answered a moment "later"
+    stored = step(None, ahead, verdict=RecordedVerdict(approval_id="apr_fast", at=ahead, approved=True)).standing
+    behind = step(stored, NOW, verdict=RecordedVerdict(approval_id="apr_slow", at=NOW, approved=True))
+    assert [v.approval_id for v in behind.standing.verdicts] == ["apr_slow", "apr_fast"]
+    assert behind.standing.evidence["approvals_in_a_row"] == 2
+    assert behind.standing.updated_at >= behind.standing.created_at
