@@ -263,9 +263,7 @@ def _target_change(kind: int, target_ids: list[int], cause: errors.FirestoreErro
     change.target_change_type = kind
     change.target_ids.extend(target_ids)
     if cause is not None:
-        import grpc
-
-        change.cause.code = grpc.StatusCode[cause.code].value[0]
+        change.cause.code = errors.STATUS_CODES[cause.code]
         change.cause.message = cause.message
     return response
 

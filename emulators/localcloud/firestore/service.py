@@ -14,7 +14,6 @@ import time
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-import grpc
 from google.rpc import status_pb2
 
 from localcloud.firestore import errors, fieldpaths, protos, writes
@@ -422,7 +421,7 @@ class FirestoreService:
                 response.write_results.append(result)
             except errors.FirestoreError as exc:
                 response.write_results.add()
-                status.code = grpc.StatusCode[exc.code].value[0]
+                status.code = errors.STATUS_CODES[exc.code]
                 status.message = exc.message
             response.status.append(status)
         return response
