@@ -13,8 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from google.protobuf import empty_pb2
-
 from localcloud.firestore import protos
 from localcloud.firestore.auth import caller_from_metadata
 from localcloud.firestore.grpc_server import Call, Method, Reschedule
@@ -49,7 +47,7 @@ def methods(service: FirestoreService) -> dict[str, Method]:
                     raise Reschedule() from exc
             else:
                 result = fn(request, caller)
-            return empty_pb2.Empty() if empty else result
+            return protos.Empty() if empty else result
 
         return handle
 

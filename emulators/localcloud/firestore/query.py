@@ -25,9 +25,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from google.cloud.firestore_v1.types import document as document_types
-from google.cloud.firestore_v1.types import query as query_types
-
+from localcloud.firestore import protos
 from localcloud.firestore.paths import InvalidPathError, name_key, parse_field_path
 from localcloud.firestore.query_vector import (
     NearestPlan,
@@ -51,9 +49,9 @@ StructuredQuery = Any  # google.firestore.v1.StructuredQuery protobuf message
 StructuredAggregationQuery = Any  # google.firestore.v1.StructuredAggregationQuery protobuf message
 Value = Any
 
-DocumentPb = document_types.Document.pb()
-ValuePb = document_types.Value.pb()
-StructuredQueryPb = query_types.StructuredQuery.pb()
+DocumentPb = protos.Document
+ValuePb = protos.Value
+StructuredQueryPb = protos.StructuredQuery
 FieldOp = StructuredQueryPb.FieldFilter.Operator
 UnaryOp = StructuredQueryPb.UnaryFilter.Operator
 CompositeOp = StructuredQueryPb.CompositeFilter.Operator

@@ -29,7 +29,7 @@ from typing import Any, Protocol, TypeVar, cast
 from localcloud.firestore import errors, writes
 from localcloud.firestore import query as query_engine
 from localcloud.firestore.paths import compare_document_names
-from localcloud.firestore.timeutil import fill_timestamp, to_micros
+from localcloud.firestore.timeutil import to_micros
 
 HOUR_US = 3_600_000_000
 MAX_ID_BYTES = 1500  # a collection or document id
@@ -863,11 +863,3 @@ def validate_document_name(name: str, database: str) -> None:
 def _is_numeric_id(segment: str) -> bool:
     body = segment[4:-2] if segment.startswith("__id") else ""
     return bool(body) and body.lstrip("-").isdigit()
-
-
-def timestamp_of(micros: int) -> Any:
-    from google.protobuf import timestamp_pb2
-
-    stamp = timestamp_pb2.Timestamp()
-    fill_timestamp(stamp, micros)
-    return stamp
