@@ -146,6 +146,24 @@ class QueryPlan:
             return False
         return self.predicate is None or self.predicate(doc)
 
+    @property
+    def filters_only(self) -> bool:
+        """Whether a document's membership in the results depends on that document alone (no cursor,
+        offset, limit, projection or nearest-neighbour step), so results can be kept up to date one
+        changed document at a time."""
+        return (
+            self.start_at is None
+            and self.end_at is None
+            and not self.offset
+            and self.limit is None
+            and self.projection is None
+            and self.find_nearest is None
+        )
+
+    def includes(self, parent: str, doc: Document) -> bool:
+        """Whether ``doc`` is in the results of a ``filters_only`` query under ``parent``."""
+        return self.matches(parent, doc) and all(get(doc) is not None for get in self.order_getters)
+
 
 # ---------------------------------------------------------------------------------------------------------
 # Field access
