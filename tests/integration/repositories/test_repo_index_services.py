@@ -236,6 +236,13 @@ def run_representative_flow(client: Any) -> dict[str, int]:
             handle_inbound(client, {"salon_id": SALON, "from_phone": customer.phone, "body": "YES",
                                     "channel": "whatsapp"}, morning + timedelta(minutes=95), ports)
             replied += 1
+    # One customer who got a message opts out: graduated autonomy looks up the message it answers.
+    [messaged] = repos.outreach.query([], limit=1)
+    opted_out = repos.customers.get(messaged.customer_id)
+    assert opted_out is not None
+    assert handle_inbound(client, {"salon_id": SALON, "from_phone": opted_out.phone, "body": "STOP",
+                                   "channel": "whatsapp"}, morning + timedelta(minutes=100), ports)[
+        "handled"] == "consent"
     fan_out(client, AcceptingQueue(), AgentName.GAP_FILL.value, morning + timedelta(hours=2))
     post_incoming_webhook(client, "+919876500000", morning + timedelta(hours=2), ports)
     api_calls = call_every_api_read(client, morning + timedelta(hours=2))
