@@ -96,6 +96,7 @@ class ListenSession:
         self._database: str | None = None
         self._next_assigned_id = 1 << 30
         self._sent_through = 0  # read time of the last global snapshot sent
+        self._watched: tuple[_Target, ...] = ()  # read by committing threads; replaced, never mutated
 
     def close(self) -> None:
         self._inbox.put(_CLOSE)
@@ -143,8 +144,14 @@ class ListenSession:
         self._inbox.put(_CLOSE)
 
     def _on_commit(self, event: CommitEvent) -> None:
-        if event.database == self._database:
+        # Runs inside every commit of the emulator: only a commit touching one of this stream's targets
+        # wakes the stream's thread (a hundred idle listeners would otherwise cost a hundred wake-ups).
+        if event.database == self._database and any(target.affected_by(event) for target in self._watched):
             self._inbox.put(event)
+
+    def _watch_targets(self, *adding: _Target) -> None:
+        """Publish the targets commits are matched against (a new one before it is first read)."""
+        self._watched = (*self._targets.values(), *adding)
 
     # ------------------------------------------------------------------------------------------
     # Requests
@@ -161,6 +168,7 @@ class ListenSession:
         elif kind == "remove_target":
             target_id = request.remove_target
             if self._targets.pop(target_id, None) is not None:
+                self._watch_targets()
                 yield _target_change(REMOVE, [target_id])
 
     def _add_target(self, spec: Any) -> Iterator[Any]:
@@ -182,6 +190,7 @@ class ListenSession:
         since = _token_time(spec.resume_token) if spec.resume_token else None
         if since is None and spec.HasField("read_time"):
             since = to_micros(spec.read_time)
+        self._watch_targets(target)  # commits after ``now`` reach the stream from here on
         now = self._store.now()
         yield _target_change(ADD, [target_id])
         if since is not None and since >= self._store.retained_since() and since <= now:
@@ -199,6 +208,7 @@ class ListenSession:
         yield _global_no_change(now)
         if target.once:
             del self._targets[target_id]
+            self._watch_targets()
             yield _target_change(REMOVE, [target_id])
 
     def _build_target(self, target_id: int, spec: Any) -> _Target:
