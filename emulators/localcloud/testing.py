@@ -49,8 +49,18 @@ def run_server(
     chosen_port = port or free_port()
     command = [sys.executable, "-m", "localcloud", service, "--host", "127.0.0.1", "--port", str(chosen_port)]
     command.extend(extra_args)
+    with run_command(command, chosen_port, timeout_s=timeout_s, env=env) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def run_command(
+    command: Sequence[str], port: int, *, timeout_s: float = 20.0, env: dict[str, str] | None = None
+) -> Iterator[RunningServer]:
+    """Run any server that prints a ``ready`` line once it serves ``127.0.0.1:port`` (benchmarks start
+    other emulators this way) until the block ends."""
     process = subprocess.Popen(
-        command,
+        list(command),
         stdout=subprocess.PIPE,
         stderr=None,
         text=True,
@@ -59,7 +69,7 @@ def run_server(
     )
     try:
         _wait_until_ready(process, timeout_s)
-        yield RunningServer(process=process, host="127.0.0.1", port=chosen_port)
+        yield RunningServer(process=process, host="127.0.0.1", port=port)
     finally:
         stop_process_group(process)
 

@@ -2,9 +2,30 @@
 
 from __future__ import annotations
 
+# gRPC status codes by name (google.rpc.Code), what ``FirestoreError.code`` names.
+STATUS_CODES = {
+    "OK": 0,
+    "CANCELLED": 1,
+    "UNKNOWN": 2,
+    "INVALID_ARGUMENT": 3,
+    "DEADLINE_EXCEEDED": 4,
+    "NOT_FOUND": 5,
+    "ALREADY_EXISTS": 6,
+    "PERMISSION_DENIED": 7,
+    "RESOURCE_EXHAUSTED": 8,
+    "FAILED_PRECONDITION": 9,
+    "ABORTED": 10,
+    "OUT_OF_RANGE": 11,
+    "UNIMPLEMENTED": 12,
+    "INTERNAL": 13,
+    "UNAVAILABLE": 14,
+    "DATA_LOSS": 15,
+    "UNAUTHENTICATED": 16,
+}
+
 
 class FirestoreError(Exception):
-    """Raised anywhere below the gRPC adapter; ``code`` is a ``grpc.StatusCode`` member name."""
+    """Raised anywhere below the gRPC adapter; ``code`` is a gRPC status name (``STATUS_CODES``)."""
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)

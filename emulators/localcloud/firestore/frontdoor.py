@@ -1,9 +1,7 @@
 """One public port for gRPC and HTTP/1.1, like Google's emulator.
 
-The first bytes of a connection decide: the HTTP/2 preface (``PRI * HTTP/2.0``) means gRPC, and the
-connection is spliced to the grpc server on a private abstract unix socket; anything else is HTTP/1.1
-and answered here. A gRPC client keeps one connection open for all its RPCs, so the per-RPC cost of
-the splice is only two extra socket copies.
+The first bytes of a connection decide: the HTTP/2 preface (``PRI * HTTP/2.0``) means gRPC, served by
+``http2.Connection`` on the thread that accepted it; anything else is HTTP/1.1 and answered here.
 """
 
 from __future__ import annotations
@@ -13,6 +11,8 @@ import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from localcloud.firestore.http2 import Application, Connection
 
 _PREFACE = b"PRI"
 _CHUNK = 262_144
@@ -36,9 +36,11 @@ _REASONS = {
 
 
 class FrontDoor:
-    def __init__(self, host: str, port: int, grpc_socket: str, http: HttpHandler) -> None:
-        self._grpc_socket = grpc_socket  # abstract unix socket name, without the leading NUL
+    def __init__(self, host: str, port: int, http2: Application, http: HttpHandler) -> None:
+        self._http2 = http2
         self._http = http
+        self._connections: set[Connection] = set()
+        self._connections_lock = threading.Lock()
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self._listener = socket.create_server((host, port), family=family, backlog=256)
         self.port: int = self._listener.getsockname()[1]  # the real port when 0 asked for any
@@ -48,10 +50,15 @@ class FrontDoor:
         threading.Thread(target=self._accept_loop, name="frontdoor", daemon=True).start()
 
     def close(self) -> None:
+        """Stop accepting, tell every HTTP/2 client to go away and close its connection."""
         self._closed.set()
         with contextlib.suppress(OSError):
             self._listener.shutdown(socket.SHUT_RDWR)
         self._listener.close()
+        with self._connections_lock:
+            connections = list(self._connections)
+        for connection in connections:
+            connection.go_away()
 
     def _accept_loop(self) -> None:
         while not self._closed.is_set():
@@ -74,26 +81,22 @@ class FrontDoor:
                 if not _PREFACE.startswith(head[: len(_PREFACE)]):
                     break
             if head.startswith(_PREFACE):
-                self._splice(conn, head)
+                self._serve_http2(conn, head)
             else:
                 self._serve_http(conn, head)
         except OSError:
             with contextlib.suppress(OSError):
                 conn.close()
 
-    # ------------------------------------------------------------------------------------------
-    # gRPC: byte splice to the private grpc socket
-
-    def _splice(self, client: socket.socket, head: bytes) -> None:
-        upstream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        upstream.connect("\0" + self._grpc_socket)
-        upstream.sendall(head)
-        back = threading.Thread(target=_pump, args=(upstream, client), daemon=True)
-        back.start()
-        _pump(client, upstream)
-        back.join()
-        client.close()
-        upstream.close()
+    def _serve_http2(self, conn: socket.socket, head: bytes) -> None:
+        connection = Connection(conn, self._http2)
+        with self._connections_lock:
+            self._connections.add(connection)
+        try:
+            connection.serve(head)
+        finally:
+            with self._connections_lock:
+                self._connections.discard(connection)
 
     # ------------------------------------------------------------------------------------------
     # HTTP/1.1 (keep-alive, Content-Length bodies)
@@ -143,16 +146,3 @@ def _render(response: HttpResponse, *, keep_alive: bool) -> bytes:
         f"Connection: {'keep-alive' if keep_alive else 'close'}\r\n\r\n"
     )
     return head.encode("latin-1") + response.body
-
-
-def _pump(source: socket.socket, sink: socket.socket) -> None:
-    try:
-        while True:
-            data = source.recv(_CHUNK)
-            if not data:
-                break
-            sink.sendall(data)
-    except OSError:
-        pass
-    with contextlib.suppress(OSError):
-        sink.shutdown(socket.SHUT_WR)

@@ -1,125 +1,103 @@
-"""Binds ``FirestoreService`` (and Listen) to grpcio as ``google.firestore.v1.Firestore``."""
+"""Binds ``FirestoreService`` (and Listen, Write) to ``grpc_server`` as ``google.firestore.v1.Firestore``.
+
+Which calls are answered on the connection's reader thread: every read outside a read-write transaction
+(it only takes the store lock) and, without a data directory, every single commit; such a commit that
+finds a document locked by a transaction raises ``store.WouldWait`` before changing anything and is run
+again on a worker, where it waits as before. Transactional reads (they queue for locks), BatchWrite (its
+writes commit one by one, so it could not start over) and, with ``--data-dir``, writes (they wait for
+the fsync, which concurrent commits share) always run on workers.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import grpc
-from google.protobuf import empty_pb2
-
-from localcloud.firestore import errors, protos
+from localcloud.firestore import protos
 from localcloud.firestore.auth import caller_from_metadata
+from localcloud.firestore.grpc_server import Call, Method, Reschedule
 from localcloud.firestore.listen import ListenSession
 from localcloud.firestore.service import FirestoreService
-from localcloud.firestore.write_stream import WriteRequest, WriteResponse, WriteSession
+from localcloud.firestore.store import WouldWait, never_waiting
+from localcloud.firestore.write_stream import WriteRequest, WriteSession
 
 SERVICE_NAME = "google.firestore.v1.Firestore"
+_TRANSACTIONAL = ("transaction", "new_transaction")
 
 
-def _abort(context: grpc.ServicerContext, exc: errors.FirestoreError) -> None:
-    context.abort(grpc.StatusCode[exc.code], exc.message)
+def _outside_transactions(request: Any) -> bool:
+    return request.WhichOneof("consistency_selector") not in _TRANSACTIONAL
 
 
-def _unary(
-    method: Callable[[Any, Any], Any], empty: bool = False
-) -> Callable[[Any, grpc.ServicerContext], Any]:
-    def handle(request: Any, context: grpc.ServicerContext) -> Any:
-        try:
-            result = method(request, caller_from_metadata(context.invocation_metadata()))
-        except errors.FirestoreError as exc:
-            _abort(context, exc)
-        return empty_pb2.Empty() if empty else result
-
-    return handle
+def _always(_request: Any) -> bool:
+    return True
 
 
-def _streaming(
-    method: Callable[[Any, Any], Iterator[Any]],
-) -> Callable[[Any, grpc.ServicerContext], Iterator[Any]]:
-    def handle(request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
-        try:
-            # The whole result is computed before the first message goes out, so errors surface as a status.
-            responses = method(request, caller_from_metadata(context.invocation_metadata()))
-            first = next(responses, None)
-        except errors.FirestoreError as exc:
-            _abort(context, exc)
-            return
-        if first is not None:
-            yield first
-        yield from responses
-
-    return handle
-
-
-def generic_handler(service: FirestoreService) -> grpc.GenericRpcHandler:
+def methods(service: FirestoreService) -> dict[str, Method]:
     store = service.store
 
-    def listen(request_iterator: Iterator[Any], context: grpc.ServicerContext) -> Iterator[Any]:
-        session = ListenSession(store, caller_from_metadata(context.invocation_metadata()), service)
-        context.add_callback(session.close)
-        try:
-            yield from session.run(request_iterator)
-        except errors.FirestoreError as exc:
-            _abort(context, exc)
+    def unary(fn: Callable[[Any, Any], Any], empty: bool = False) -> Callable[[Any, Call], Any]:
+        def handle(request: Any, call: Call) -> Any:
+            caller = caller_from_metadata(call.metadata)
+            if call.inline:
+                try:
+                    with never_waiting():
+                        result = fn(request, caller)
+                except WouldWait as exc:
+                    raise Reschedule() from exc
+            else:
+                result = fn(request, caller)
+            return protos.Empty() if empty else result
 
-    def write(request_iterator: Iterator[Any], context: grpc.ServicerContext) -> Iterator[Any]:
-        session = WriteSession(service, caller_from_metadata(context.invocation_metadata()))
-        try:
-            yield from session.run(request_iterator)
-        except errors.FirestoreError as exc:
-            _abort(context, exc)
+        return handle
 
-    def unary(fn: Callable[..., Any], req: Any, resp: Any, empty: bool = False) -> grpc.RpcMethodHandler:
-        return grpc.unary_unary_rpc_method_handler(
-            _unary(fn, empty),
-            request_deserializer=req.FromString,
-            response_serializer=(empty_pb2.Empty if empty else resp).SerializeToString,
-        )
+    def commits_inline(_request: Any) -> bool:
+        return not store.is_durable
 
-    def stream(fn: Callable[..., Any], req: Any, resp: Any) -> grpc.RpcMethodHandler:
-        return grpc.unary_stream_rpc_method_handler(
-            _streaming(fn), request_deserializer=req.FromString, response_serializer=resp.SerializeToString
-        )
+    def listen(requests: Iterator[Any], call: Call) -> Iterator[Any]:
+        session = ListenSession(store, caller_from_metadata(call.metadata), service)
+        call.add_done_callback(session.close)
+        return session.run(requests)
 
-    handlers = {
-        "GetDocument": unary(service.get_document, protos.GetDocumentRequest, protos.Document),
-        "ListDocuments": unary(
-            service.list_documents, protos.ListDocumentsRequest, protos.ListDocumentsResponse
+    def write(requests: Iterator[Any], call: Call) -> Iterator[Any]:
+        return WriteSession(service, caller_from_metadata(call.metadata)).run(requests)
+
+    table = {
+        "GetDocument": Method("unary", protos.GetDocumentRequest, unary(service.get_document), _outside_transactions),
+        "ListDocuments": Method("unary", protos.ListDocumentsRequest, unary(service.list_documents), _always),
+        "CreateDocument": Method(
+            "unary", protos.CreateDocumentRequest, unary(service.create_document), commits_inline
         ),
-        "CreateDocument": unary(service.create_document, protos.CreateDocumentRequest, protos.Document),
-        "UpdateDocument": unary(service.update_document, protos.UpdateDocumentRequest, protos.Document),
-        "DeleteDocument": unary(service.delete_document, protos.DeleteDocumentRequest, None, empty=True),
-        "BatchGetDocuments": stream(
-            service.batch_get_documents, protos.BatchGetDocumentsRequest, protos.BatchGetDocumentsResponse
+        "UpdateDocument": Method(
+            "unary", protos.UpdateDocumentRequest, unary(service.update_document), commits_inline
         ),
-        "BeginTransaction": unary(
-            service.begin_transaction, protos.BeginTransactionRequest, protos.BeginTransactionResponse
+        "DeleteDocument": Method(
+            "unary", protos.DeleteDocumentRequest, unary(service.delete_document, empty=True), commits_inline
         ),
-        "Commit": unary(service.commit, protos.CommitRequest, protos.CommitResponse),
-        "Rollback": unary(service.rollback, protos.RollbackRequest, None, empty=True),
-        "RunQuery": stream(service.run_query, protos.RunQueryRequest, protos.RunQueryResponse),
-        "RunAggregationQuery": stream(
-            service.run_aggregation_query,
+        "BatchGetDocuments": Method(
+            "server_stream",
+            protos.BatchGetDocumentsRequest,
+            unary(service.batch_get_documents),
+            _outside_transactions,
+        ),
+        "BeginTransaction": Method(
+            "unary", protos.BeginTransactionRequest, unary(service.begin_transaction), _always
+        ),
+        "Commit": Method("unary", protos.CommitRequest, unary(service.commit), commits_inline),
+        "Rollback": Method("unary", protos.RollbackRequest, unary(service.rollback, empty=True), _always),
+        "RunQuery": Method("server_stream", protos.RunQueryRequest, unary(service.run_query), _outside_transactions),
+        "RunAggregationQuery": Method(
+            "server_stream",
             protos.RunAggregationQueryRequest,
-            protos.RunAggregationQueryResponse,
+            unary(service.run_aggregation_query),
+            _outside_transactions,
         ),
-        "PartitionQuery": unary(
-            service.partition_query, protos.PartitionQueryRequest, protos.PartitionQueryResponse
+        "PartitionQuery": Method("unary", protos.PartitionQueryRequest, unary(service.partition_query), _always),
+        "ListCollectionIds": Method(
+            "unary", protos.ListCollectionIdsRequest, unary(service.list_collection_ids), _always
         ),
-        "ListCollectionIds": unary(
-            service.list_collection_ids, protos.ListCollectionIdsRequest, protos.ListCollectionIdsResponse
-        ),
-        "BatchWrite": unary(service.batch_write, protos.BatchWriteRequest, protos.BatchWriteResponse),
-        "Write": grpc.stream_stream_rpc_method_handler(
-            write,
-            request_deserializer=WriteRequest.FromString,
-            response_serializer=WriteResponse.SerializeToString,
-        ),
-        "Listen": grpc.stream_stream_rpc_method_handler(
-            listen,
-            request_deserializer=protos.ListenRequest.FromString,
-            response_serializer=protos.ListenResponse.SerializeToString,
-        ),
+        "BatchWrite": Method("unary", protos.BatchWriteRequest, unary(service.batch_write)),
+        "Write": Method("bidi", WriteRequest, write),
+        "Listen": Method("bidi", protos.ListenRequest, listen),
     }
-    return grpc.method_handlers_generic_handler(SERVICE_NAME, handlers)
+    return {f"/{SERVICE_NAME}/{name}": method for name, method in table.items()}

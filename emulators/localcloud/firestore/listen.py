@@ -8,6 +8,12 @@ read time (and a resume token) — the point at which clients raise a snapshot.
 
 Resume tokens are the read time in microseconds; a target added with one (or with ``read_time``) is
 re-read at that time from the version history and only the difference to now is sent.
+
+Document targets and queries whose results are a pure filter (no cursor, offset, limit, projection or
+nearest-neighbour step: what listeners almost always are) are not re-read on a commit: the commit's
+changed documents are matched against the target and the difference is applied directly, at the
+commit's time. A write into a collection a hundred listeners watch then costs each of them the changed
+document, not a re-read of the whole collection.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import queue
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from localcloud.firestore import errors, protos
 from localcloud.firestore import query as query_engine
@@ -24,6 +30,9 @@ from localcloud.firestore.auth import Caller
 from localcloud.firestore.service import FirestoreService, database_of, validate_parent
 from localcloud.firestore.store import CommitEvent, Store, validate_document_name
 from localcloud.firestore.timeutil import fill_timestamp, to_micros
+
+if TYPE_CHECKING:
+    from localcloud.firestore.query import QueryPlan
 
 NO_CHANGE = 0
 ADD = 1
@@ -48,20 +57,33 @@ class _Target:
     names: frozenset[str] = frozenset()  # document target
     parent: str = ""  # query target
     query: Any | None = None
+    plan: QueryPlan | None = None  # the compiled query
     once: bool = False
     docs: dict[str, Any] = field(default_factory=dict)  # what the client was last told
     synced_at: int = 0
 
+    @property
+    def incremental(self) -> bool:
+        """Whether commits can be applied document by document instead of re-reading the target."""
+        return self.plan is None or self.plan.filters_only
+
     def affected_by(self, event: CommitEvent) -> bool:
         if event.commit_time <= self.synced_at:
             return False
-        if self.query is None:
+        if self.plan is None:
             return any(change.name in self.names for change in event.changes)
+        parent = self.parent.rstrip("/")
         for change in event.changes:
             for doc in (change.old, change.new):
-                if doc is not None and query_engine.document_matches(self.query, self.parent, doc):
+                if doc is not None and self.plan.matches(parent, doc):
                     return True
         return False
+
+    def includes(self, doc: Any) -> bool:
+        """Whether ``doc`` (a document as committed) belongs in an ``incremental`` target's results."""
+        if self.plan is None:
+            return doc.name in self.names
+        return self.plan.includes(self.parent.rstrip("/"), doc)
 
 
 class ListenSession:
@@ -73,6 +95,8 @@ class ListenSession:
         self._targets: dict[int, _Target] = {}
         self._database: str | None = None
         self._next_assigned_id = 1 << 30
+        self._sent_through = 0  # read time of the last global snapshot sent
+        self._watched: tuple[_Target, ...] = ()  # read by committing threads; replaced, never mutated
 
     def close(self) -> None:
         self._inbox.put(_CLOSE)
@@ -120,8 +144,14 @@ class ListenSession:
         self._inbox.put(_CLOSE)
 
     def _on_commit(self, event: CommitEvent) -> None:
-        if event.database == self._database:
+        # Runs inside every commit of the emulator: only a commit touching one of this stream's targets
+        # wakes the stream's thread (a hundred idle listeners would otherwise cost a hundred wake-ups).
+        if event.database == self._database and any(target.affected_by(event) for target in self._watched):
             self._inbox.put(event)
+
+    def _watch_targets(self, *adding: _Target) -> None:
+        """Publish the targets commits are matched against (a new one before it is first read)."""
+        self._watched = (*self._targets.values(), *adding)
 
     # ------------------------------------------------------------------------------------------
     # Requests
@@ -138,6 +168,7 @@ class ListenSession:
         elif kind == "remove_target":
             target_id = request.remove_target
             if self._targets.pop(target_id, None) is not None:
+                self._watch_targets()
                 yield _target_change(REMOVE, [target_id])
 
     def _add_target(self, spec: Any) -> Iterator[Any]:
@@ -159,6 +190,7 @@ class ListenSession:
         since = _token_time(spec.resume_token) if spec.resume_token else None
         if since is None and spec.HasField("read_time"):
             since = to_micros(spec.read_time)
+        self._watch_targets(target)  # commits after ``now`` reach the stream from here on
         now = self._store.now()
         yield _target_change(ADD, [target_id])
         if since is not None and since >= self._store.retained_since() and since <= now:
@@ -172,9 +204,11 @@ class ListenSession:
         current.target_change.resume_token = resume_token(now)
         fill_timestamp(current.target_change.read_time, now)
         yield current
+        self._sent_through = max(self._sent_through, now)
         yield _global_no_change(now)
         if target.once:
             del self._targets[target_id]
+            self._watch_targets()
             yield _target_change(REMOVE, [target_id])
 
     def _build_target(self, target_id: int, spec: Any) -> _Target:
@@ -200,7 +234,8 @@ class ListenSession:
             # Production refuses a listener whose query lacks an index with the target's removal.
             self._service.require_index(self._database, query)
             self._service.authorize(self._caller, "list", self._database, parent, query=query)
-            return _Target(target_id, parent=parent, query=query, once=spec.once)
+            plan = query_engine.compile_query(query)
+            return _Target(target_id, parent=parent, query=query, plan=plan, once=spec.once)
         raise errors.invalid_argument("A target needs documents or a query.")
 
     # ------------------------------------------------------------------------------------------
@@ -243,18 +278,56 @@ class ListenSession:
         target.docs = fresh
         target.synced_at = at
 
+    def _apply(self, target: _Target, events: list[CommitEvent], at: int) -> Iterator[Any]:
+        """Send what ``events`` changed in an ``incremental`` target, without re-reading it."""
+        assert self._database is not None
+        latest: dict[str, Any | None] = {}  # name -> the document after the last of these commits
+        for event in events:
+            if event.commit_time > target.synced_at:
+                for change in event.changes:
+                    latest[change.name] = change.new
+        sent = 0
+        for name, doc in latest.items():
+            previous = target.docs.get(name)
+            if doc is not None and target.includes(doc):
+                if previous is None or previous.update_time != doc.update_time:
+                    sent += 1
+                    target.docs[name] = doc
+                    response = protos.ListenResponse()
+                    change = response.document_change
+                    change.document.CopyFrom(doc)
+                    change.target_ids.append(target.target_id)
+                    yield response
+            elif previous is not None:
+                del target.docs[name]
+                response = protos.ListenResponse()
+                removal = response.document_delete if doc is None else response.document_remove
+                removal.document = name
+                removal.removed_target_ids.append(target.target_id)
+                fill_timestamp(removal.read_time, at)
+                yield response
+        self._store.record_reads(self._database, sent)
+        target.synced_at = at
+
     def _on_events(self, events: list[CommitEvent]) -> Iterator[Any]:
         affected = [t for t in self._targets.values() if any(t.affected_by(event) for event in events)]
         if not affected:
             return
-        now = self._store.now()
+        if all(target.incremental for target in affected):
+            # Consistent as of the last commit seen; never earlier than a snapshot already sent.
+            at = max(events[-1].commit_time, self._sent_through)
+            updates = [self._apply(target, events, at) for target in affected]
+        else:
+            at = self._store.now()
+            updates = [self._sync(target, at) for target in affected]
         sent = False
-        for target in affected:
-            for response in self._sync(target, now):
+        for update in updates:
+            for response in update:
                 sent = True
                 yield response
         if sent:
-            yield _global_no_change(now)
+            self._sent_through = at
+            yield _global_no_change(at)
 
 
 def _target_change(kind: int, target_ids: list[int], cause: errors.FirestoreError | None = None) -> Any:
@@ -263,9 +336,7 @@ def _target_change(kind: int, target_ids: list[int], cause: errors.FirestoreErro
     change.target_change_type = kind
     change.target_ids.extend(target_ids)
     if cause is not None:
-        import grpc
-
-        change.cause.code = grpc.StatusCode[cause.code].value[0]
+        change.cause.code = errors.STATUS_CODES[cause.code]
         change.cause.message = cause.message
     return response
 

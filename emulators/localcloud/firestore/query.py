@@ -25,9 +25,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from google.cloud.firestore_v1.types import document as document_types
-from google.cloud.firestore_v1.types import query as query_types
-
+from localcloud.firestore import protos
 from localcloud.firestore.paths import InvalidPathError, name_key, parse_field_path
 from localcloud.firestore.query_vector import (
     NearestPlan,
@@ -51,9 +49,9 @@ StructuredQuery = Any  # google.firestore.v1.StructuredQuery protobuf message
 StructuredAggregationQuery = Any  # google.firestore.v1.StructuredAggregationQuery protobuf message
 Value = Any
 
-DocumentPb = document_types.Document.pb()
-ValuePb = document_types.Value.pb()
-StructuredQueryPb = query_types.StructuredQuery.pb()
+DocumentPb = protos.Document
+ValuePb = protos.Value
+StructuredQueryPb = protos.StructuredQuery
 FieldOp = StructuredQueryPb.FieldFilter.Operator
 UnaryOp = StructuredQueryPb.UnaryFilter.Operator
 CompositeOp = StructuredQueryPb.CompositeFilter.Operator
@@ -147,6 +145,24 @@ class QueryPlan:
         if not self.in_scope(parent, doc.name):
             return False
         return self.predicate is None or self.predicate(doc)
+
+    @property
+    def filters_only(self) -> bool:
+        """Whether a document's membership in the results depends on that document alone (no cursor,
+        offset, limit, projection or nearest-neighbour step), so results can be kept up to date one
+        changed document at a time."""
+        return (
+            self.start_at is None
+            and self.end_at is None
+            and not self.offset
+            and self.limit is None
+            and self.projection is None
+            and self.find_nearest is None
+        )
+
+    def includes(self, parent: str, doc: Document) -> bool:
+        """Whether ``doc`` is in the results of a ``filters_only`` query under ``parent``."""
+        return self.matches(parent, doc) and all(get(doc) is not None for get in self.order_getters)
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -13,16 +13,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from google.cloud.firestore_v1.types import document as document_types
-from google.cloud.firestore_v1.types import query as query_types
-
+from localcloud.firestore import protos
 from localcloud.firestore.paths import InvalidPathError, parse_field_path
 from localcloud.firestore.values import VECTOR_VALUE_KEY, get_field_by_segments, is_vector
 
 Document = Any
-ValuePb = document_types.Value.pb()
-DocumentPb = document_types.Document.pb()
-Measure = query_types.StructuredQuery.pb().FindNearest.DistanceMeasure
+ValuePb = protos.Value
+DocumentPb = protos.Document
+Measure = protos.StructuredQuery.FindNearest.DistanceMeasure
 
 MAX_LIMIT = 1000
 MAX_DIMENSIONS = 2048

@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import json
 import threading
+from typing import TYPE_CHECKING
 
-from localcloud.firestore.auth import Authorizer
+from localcloud.firestore.auth import AllowAll, Authorizer
 from localcloud.firestore.frontdoor import HttpResponse
 from localcloud.firestore.http_api import HttpApi
 from localcloud.firestore.service import FirestoreService
-from localcloud.rules.engine import Ruleset
-from localcloud.rules.firestore_authorizer import RulesAuthorizer, rules_source_from_body
-from localcloud.rules.parser import RulesSyntaxError
+
+if TYPE_CHECKING:
+    from localcloud.rules.firestore_authorizer import RulesAuthorizer
+    from localcloud.rules.parser import RulesSyntaxError
 
 ROUTE = r"/emulator/v1/projects/(?P<project>[^/:]+):securityRules"
 
@@ -26,13 +28,22 @@ ROUTE = r"/emulator/v1/projects/(?P<project>[^/:]+):securityRules"
 class SecurityRulesApi:
     def __init__(self, service: FirestoreService, authorizer: Authorizer | None) -> None:
         self._service = service
-        self._rules = authorizer if isinstance(authorizer, RulesAuthorizer) else None
+        self._rules: RulesAuthorizer | None = None
+        if authorizer is not None and not isinstance(authorizer, AllowAll):
+            # The rules engine is imported only once rules are given (``--rules`` or a PUT).
+            from localcloud.rules.firestore_authorizer import RulesAuthorizer
+
+            self._rules = authorizer if isinstance(authorizer, RulesAuthorizer) else None
         self._lock = threading.Lock()
 
     def install(self, http: HttpApi) -> None:
         http.add_route("PUT", ROUTE, self.put)
 
     def put(self, project: str, body: bytes) -> HttpResponse:
+        from localcloud.rules.engine import Ruleset
+        from localcloud.rules.firestore_authorizer import RulesAuthorizer, rules_source_from_body
+        from localcloud.rules.parser import RulesSyntaxError
+
         try:
             source = rules_source_from_body(body)
             ruleset = Ruleset.parse(source)

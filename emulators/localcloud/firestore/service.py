@@ -12,16 +12,12 @@ import random
 import string
 import time
 from collections.abc import Iterable, Iterator
-from typing import Any
-
-import grpc
-from google.rpc import status_pb2
+from typing import TYPE_CHECKING, Any
 
 from localcloud.firestore import errors, fieldpaths, protos, writes
 from localcloud.firestore import query as query_engine
 from localcloud.firestore.auth import Access, AllowAll, Authorizer, Caller, Method
 from localcloud.firestore.explain import aggregated_fields, fill_plan, fill_stats
-from localcloud.firestore.indexes import IndexEnforcer
 from localcloud.firestore.paths import compare_document_names
 from localcloud.firestore.store import (
     DocumentLookup,
@@ -32,6 +28,9 @@ from localcloud.firestore.store import (
     validate_document_name,
 )
 from localcloud.firestore.timeutil import fill_timestamp, to_micros
+
+if TYPE_CHECKING:
+    from localcloud.firestore.indexes import IndexEnforcer  # imported only with --indexes
 
 _AUTO_ID_ALPHABET = string.ascii_letters + string.digits
 MIN_PARTITION_SIZE = 128
@@ -416,15 +415,14 @@ class FirestoreService:
         check = self._write_check(caller, database)
         response = protos.BatchWriteResponse()
         for write in request.writes:
-            status = status_pb2.Status()
+            status = response.status.add()  # OK unless the write fails
             try:
                 _time, (result,) = self.store.commit(database, [write], check=check)
                 response.write_results.append(result)
             except errors.FirestoreError as exc:
                 response.write_results.add()
-                status.code = grpc.StatusCode[exc.code].value[0]
+                status.code = errors.STATUS_CODES[exc.code]
                 status.message = exc.message
-            response.status.append(status)
         return response
 
     def create_document(self, request: Any, caller: Caller) -> Any:

@@ -17,18 +17,19 @@ Concurrency model (Firestore Standard edition, pessimistic):
 from __future__ import annotations
 
 import bisect
+import contextlib
 import functools
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar, cast
 
 from localcloud.firestore import errors, writes
 from localcloud.firestore import query as query_engine
 from localcloud.firestore.paths import compare_document_names
-from localcloud.firestore.timeutil import fill_timestamp, to_micros
+from localcloud.firestore.timeutil import to_micros
 
 HOUR_US = 3_600_000_000
 MAX_ID_BYTES = 1500  # a collection or document id
@@ -50,6 +51,25 @@ def durable_read(method: _Read) -> _Read:
         return result
 
     return cast(_Read, read)
+
+
+class WouldWait(Exception):
+    """Raised, before anything changed, by a commit that would wait for a lock on a thread that must not
+    wait (``never_waiting``): the caller runs it again where waiting is fine."""
+
+
+_thread_state = threading.local()
+
+
+@contextlib.contextmanager
+def never_waiting() -> Iterator[None]:
+    """Commits on this thread raise ``WouldWait`` instead of waiting for locks (the gRPC reader thread
+    answers calls itself; waiting there would stall every other call on the connection)."""
+    _thread_state.never_wait = True
+    try:
+        yield
+    finally:
+        _thread_state.never_wait = False
 
 
 def wall_clock_micros() -> int:
@@ -673,6 +693,13 @@ class Store:
                 age = self._age
             try:
                 self._acquire_for_commit(db, txn, age, set(names))
+            except WouldWait:
+                raise  # nothing changed and the transaction stays open for the retry
+            except BaseException:
+                if txn is not None:
+                    self._finish(txn)
+                raise
+            try:
                 commit_time = self._commit_now()
                 results, changes = self._apply(db, write_list, commit_time, check)
             finally:
@@ -697,6 +724,8 @@ class Store:
                 raise errors.aborted()
             if not self._settle_conflicts(db, txn, age, names):
                 return
+            if getattr(_thread_state, "never_wait", False):
+                raise WouldWait()
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise errors.aborted()
@@ -765,6 +794,11 @@ class Store:
         with self._lock:
             self._durability = durability
 
+    @property
+    def is_durable(self) -> bool:
+        """Whether commits wait for the disk (a data directory is in use)."""
+        return self._durability is not None
+
     def await_durable(self) -> None:
         """Return once every commit so far is on disk (at once without a data directory)."""
         durability = self._durability
@@ -829,11 +863,3 @@ def validate_document_name(name: str, database: str) -> None:
 def _is_numeric_id(segment: str) -> bool:
     body = segment[4:-2] if segment.startswith("__id") else ""
     return bool(body) and body.lstrip("-").isdigit()
-
-
-def timestamp_of(micros: int) -> Any:
-    from google.protobuf import timestamp_pb2
-
-    stamp = timestamp_pb2.Timestamp()
-    fill_timestamp(stamp, micros)
-    return stamp

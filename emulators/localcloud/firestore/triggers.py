@@ -23,8 +23,6 @@ import queue
 import re
 import threading
 import time
-import urllib.error
-import urllib.request
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -222,6 +220,9 @@ def _delivery(trigger: Trigger, path: str, change: DocumentChange, commit_time: 
 
 
 def _post(delivery: Delivery) -> bool:
+    import urllib.error  # only once a trigger fires: not part of every start-up
+    import urllib.request
+
     request = urllib.request.Request(delivery.trigger.url, data=delivery.body, headers=delivery.headers, method="POST")
     try:
         with urllib.request.urlopen(request, timeout=60) as response:

@@ -19,14 +19,13 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from google.cloud.firestore_v1.types import document
-
+from localcloud.firestore import protos
 from localcloud.firestore.paths import name_key, parse_field_path
 
-Value = Any  # google.firestore.v1.Value protobuf message (document.Value.pb())
+Value = Any  # google.firestore.v1.Value protobuf message (protos.Value)
 ValueKey = tuple[Any, ...]
 
-ValuePb = document.Value.pb()
+ValuePb = protos.Value
 
 TYPE_NULL = 0
 TYPE_BOOLEAN = 1

@@ -19,15 +19,13 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
-from google.cloud.firestore_v1.types import firestore as _firestore
-
-from localcloud.firestore import errors
+from localcloud.firestore import errors, protos
 from localcloud.firestore.auth import Caller
 from localcloud.firestore.service import FirestoreService, database_of
 from localcloud.firestore.timeutil import fill_timestamp
 
-WriteRequest: Any = _firestore.WriteRequest.pb()
-WriteResponse: Any = _firestore.WriteResponse.pb()
+WriteRequest: Any = protos.WriteRequest
+WriteResponse: Any = protos.WriteResponse
 
 
 class WriteSession:

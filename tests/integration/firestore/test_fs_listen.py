@@ -98,6 +98,32 @@ def test_a_query_listener_sees_adds_modifies_and_removes_in_order(firestore_clie
         watch.unsubscribe()
 
 
+def test_an_ordered_listener_leaves_out_a_document_without_the_order_field_until_it_gets_one(
+    firestore_client: Any,
+) -> None:
+    # The listener is kept up to date from each commit's changed documents (no re-read): a document
+    # that matches the filter but lacks the order_by field is not in the index, so not in the results.
+    shifts = firestore_client.collection("shifts")
+    shifts.document("s1").set({"staff": "priya", "start": 9})
+    seen = Snapshots()
+    watch = shifts.where(filter=firestore.FieldFilter("staff", "==", "priya")).order_by("start").on_snapshot(seen)
+    try:
+        docs, _, _ = seen.next()
+        assert [d.id for d in docs] == ["s1"]
+        shifts.document("s2").set({"staff": "priya"})
+        assert seen.quiet()
+        shifts.document("s2").update({"start": 8})
+        docs, changes, _ = seen.next()
+        assert [d.id for d in docs] == ["s2", "s1"]
+        assert _kinds(changes) == [("ADDED", "s2")]
+        shifts.document("s1").update({"start": firestore.DELETE_FIELD})
+        docs, changes, _ = seen.next()
+        assert [d.id for d in docs] == ["s2"]
+        assert _kinds(changes) == [("REMOVED", "s1")]
+    finally:
+        watch.unsubscribe()
+
+
 def test_a_limited_query_listener_pulls_in_the_next_document_when_one_leaves(firestore_client: Any) -> None:
     queue_ref = firestore_client.collection("queue")
     for i in range(3):

@@ -14,7 +14,6 @@ from typing import Any
 import grpc
 import pytest
 from fs_rules_helpers import RULES_FILE, unsigned_jwt
-from google.protobuf import timestamp_pb2
 from localcloud.firestore import protos
 from localcloud.firestore.server import Emulator
 from localcloud.firestore.write_stream import WriteRequest, WriteResponse
@@ -180,7 +179,7 @@ def test_a_verify_that_a_document_is_still_missing(emulator: Emulator) -> None:
     with pytest.raises(grpc.RpcError) as raised:
         _commit(emulator, _verify("never/1", protos.Precondition(exists=False)))
     assert raised.value.code() == grpc.StatusCode.ALREADY_EXISTS
-    stale = timestamp_pb2.Timestamp(seconds=1)
+    stale = protos.Timestamp(seconds=1)
     with pytest.raises(grpc.RpcError):
         _commit(emulator, _verify("never/1", protos.Precondition(update_time=stale)))
 

@@ -8,13 +8,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from google.cloud.firestore_v1 import _helpers
-from google.cloud.firestore_v1.types import document, query
+from google.cloud.firestore_v1.types import document
+from localcloud.firestore import protos
 from localcloud.firestore.query import execute_query
 
-DocumentPb = document.Document.pb()
-ValuePb = document.Value.pb()
-QueryPb = query.StructuredQuery.pb()
-AggregationQueryPb = query.StructuredAggregationQuery.pb()
+# The emulator's own classes (protos.py): the client library's ``.pb()`` classes are a different pool.
+DocumentPb = protos.Document
+ValuePb = protos.Value
+QueryPb = protos.StructuredQuery
+AggregationQueryPb = protos.StructuredAggregationQuery
 FieldOp = QueryPb.FieldFilter.Operator
 UnaryOp = QueryPb.UnaryFilter.Operator
 
@@ -76,7 +78,7 @@ def val(python: Any) -> Any:
         for key, element in python.items():
             pb.map_value.fields[key].CopyFrom(val(element))
         return pb
-    return document.Value.pb(_helpers.encode_value(python))
+    return ValuePb.FromString(document.Value.serialize(_helpers.encode_value(python)))
 
 
 def ts(seconds: int, micros: int = 0) -> datetime.datetime:
