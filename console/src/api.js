@@ -1,5 +1,5 @@
 // The /autonomous HTTP API, same origin (Firebase Hosting rewrites /autonomous/** to the function), with the
-// signed-in user's ID token. Used only for what Firestore clients may not do: agent pause/resume and breakers.
+// signed-in user's ID token. Used only for what Firestore clients may not do: agent pause/resume, breakers, autonomy pins.
 export async function callApi(ctx, method, path, body) {
   const token = await ctx.user.getIdToken();
   const separator = path.includes('?') ? '&' : '?';

@@ -1,7 +1,9 @@
 // Page 2: today — gaps, outreach (sent and held back, with reasons), decisions with outcomes, revenue
-// attributed vs lift net of the holdout, and every agent's state and circuit breaker, all live.
+// attributed vs lift net of the holdout, where each action type stands on the autonomy ladder, and every
+// agent's state and circuit breaker, all live.
 import { collection, doc, onSnapshot, query, where, Timestamp } from 'firebase/firestore';
 import { callApi } from './api.js';
+import { autonomyRows, autonomyTable, pinAutonomy } from './autonomy.js';
 import { escapeHtml, localTime, percent, rupees, toMillis } from './format.js';
 import { dayMetrics, metricsTable } from './metrics.js';
 
@@ -19,7 +21,8 @@ export function heldBackReason(decision) {
 /** Live listeners on the day's documents; `onChange(state)` after every change; returns the unsubscribe. */
 export function listenToDay(ctx, onChange) {
   const { db, salonId, day } = ctx;
-  const state = { analytics: null, counters: null, gaps: [], outreach: [], decisions: [], agents: [], errors: {} };
+  const state = { analytics: null, counters: null, gaps: [], outreach: [], decisions: [], agents: [], salon: null,
+    standings: [], errors: {} };
   const since = Timestamp.fromMillis(day.start);
   const base = ['salons', salonId];
   const watch = (name, target, read) => onSnapshot(target, (snap) => {
@@ -39,8 +42,11 @@ export function listenToDay(ctx, onChange) {
   ];
   if (ctx.role === 'owner' || ctx.role === 'manager') {
     stops.push(watch('agents', collection(db, ...base, 'agent_states'), (s) => s.docs.map((d) => d.data())));
+    stops.push(watch('salon', doc(db, ...base), (s) => (s.exists() ? s.data() : null)));
+    stops.push(watch('standings', collection(db, ...base, 'autonomy_standings'), (s) => s.docs.map((d) => d.data())));
   } else {
     state.errors.agents = { code: 'permission-denied', message: `agent states are for owners and managers (your role: ${ctx.role})`, local: true };
+    state.errors.standings = { code: 'permission-denied', message: `autonomy is for owners and managers (your role: ${ctx.role})`, local: true };
   }
   return () => stops.forEach((stop) => stop());
 }
@@ -94,6 +100,7 @@ export function renderToday(ctx, root) {
         <section class="panel"><h3>Revenue by agent</h3><div data-testid="by-agent"></div></section>
       </div>
       <section class="panel"><h3>Metrics <span class="muted">from the day's Firestore counters (Cloud Monitoring computes the same from the logs)</span></h3><div data-testid="metrics"></div></section>
+      <section class="panel"><h3>Autonomy <span class="muted">earned by the owner's answers, lost on rejections or opt-outs</span></h3><p class="notices" data-testid="autonomy-notices"></p><div data-testid="autonomy-table"></div></section>
       <section class="panel"><h3>Agents</h3><p class="notices" data-testid="agent-notices"></p><div data-testid="agents"></div></section>
       <section class="panel"><h3>Decisions</h3><div data-testid="decisions"></div></section>
     </section>`;
@@ -115,6 +122,8 @@ export function renderToday(ctx, root) {
     ].join('');
     $('metrics').innerHTML = blocked('analytics') ? refusal(blocked('analytics'))
       : metricsTable(dayMetrics(state.analytics, state.agents, Boolean(blocked('agents'))));
+    $('autonomy-table').innerHTML = blocked('standings') ? refusal(blocked('standings'))
+      : autonomyTable(autonomyRows(state.salon, state.standings), ctx.role === 'owner');
     $('held-back').innerHTML = s.heldBack.length === 0 ? '<p class="muted">Nothing held back.</p>'
       : `<ul>${s.heldBack.map(([why, n]) => `<li><b>${n}</b> ${escapeHtml(why)}</li>`).join('')}</ul>`;
     const agents = Object.entries(s.revenue.byAgent);
@@ -143,6 +152,18 @@ export function renderToday(ctx, root) {
   root.addEventListener('click', async (event) => {
     const button = event.target.closest('button[data-action]');
     if (!button) return;
+    if (button.dataset.action === 'pin' || button.dataset.action === 'unpin') {
+      const notices = $('autonomy-notices');
+      button.disabled = true;
+      try {
+        notices.textContent = await pinAutonomy(callApi, ctx, button.dataset.type,
+          button.dataset.action === 'pin' ? button.dataset.level : null);
+      } catch (error) {
+        notices.textContent = `Refused: ${error.message}`;
+        button.disabled = false;
+      }
+      return;
+    }
     const name = button.closest('[data-agent]').dataset.agent;
     const notices = $('agent-notices');
     button.disabled = true;

@@ -273,7 +273,35 @@ def test_staff_see_approvals_without_answer_buttons_and_no_agent_states(
     browser.wait_for("s", '[data-testid="gaps"]')
     assert "agent states are for owners and managers" in " ".join(
         browser.texts("s", '[data-testid="agents"] [data-testid="refusal"]'))
+    assert "autonomy is for owners and managers" in " ".join(
+        browser.texts("s", '[data-testid="autonomy-table"] [data-testid="refusal"]'))
     browser.call("close", context="staff")
+
+
+def test_the_owner_sees_why_each_action_type_is_at_its_level_and_holds_one_there(
+        stack: ConsoleStack, browser: Browser) -> None:
+    owner = stack.people["owner"]
+    browser.call("page", context="owner", page="autonomy", url=f"{stack.console_url}/#/today")
+    browser.wait_for("autonomy", '[data-testid="who"]')
+    gap_fill = '[data-testid="autonomy"][data-type="gap_fill"]'
+    browser.wait_for("autonomy", f"{gap_fill} [data-testid='pin']")
+    [level] = browser.texts("autonomy", f"{gap_fill} [data-testid='autonomy-level']")
+    [reason] = browser.texts("autonomy", f"{gap_fill} [data-testid='autonomy-reason']")
+    assert level == "supervised" and "20" in reason  # the streak that would earn full_auto
+    discount = '[data-testid="autonomy"][data-type="discount_offer"]'
+    assert browser.texts("autonomy", f"{discount} [data-testid='autonomy-level']") == ["supervised"]
+
+    browser.call("click", page="autonomy", selector=f"{gap_fill} [data-testid='pin']")
+    browser.wait_for("autonomy", f"{gap_fill} [data-testid='pinned']")
+    assert "held at supervised" in " ".join(browser.texts("autonomy", '[data-testid="autonomy-notices"]'))
+    standing = stack.client.document(f"salons/{SALON_ID}/autonomy_standings/gap_fill").get().to_dict()
+    assert standing["pinned"] == "supervised" and standing["pinned_by"] == owner.uid
+    assert "pinned by the owner" in " ".join(browser.texts("autonomy", f"{gap_fill} [data-testid='autonomy-reason']"))
+
+    browser.call("click", page="autonomy", selector=f"{gap_fill} [data-testid='unpin']")
+    browser.wait_for("autonomy", f"{gap_fill} [data-testid='pinned']", state="detached")
+    standing = stack.client.document(f"salons/{SALON_ID}/autonomy_standings/gap_fill").get().to_dict()
+    assert standing["pinned"] is None
 
 
 def test_a_member_of_another_salon_sees_only_refusals(stack: ConsoleStack, browser: Browser, tmp_path: Path) -> None:
