@@ -53,6 +53,7 @@ class Held:
     end: datetime
     price_paise: int
     comes: bool  # will the customer turn up (a would-be no-show may be saved by a reminder)
+    made_here: bool = False  # booked during the period (a walk-in or one of our offers), not already in the book
 
 
 @dataclass
@@ -125,12 +126,15 @@ class BaselineMonth:
     def _month(self) -> PolicyMonth:
         zone = self.world.dataset.zone
         revenue: dict[Any, int] = {day: 0 for day in self.world.days}
+        later = 0
         for held in self.book.values():
             day = held.start.astimezone(zone).date()
             if day in revenue and held.comes:
                 revenue[day] += held.price_paise
+            elif day > self.world.days[-1] and held.made_here:
+                later += held.price_paise
         return PolicyMonth(self.policy, revenue, 0, self.filled_by_messages, self.filled_organically, self.ledger,
-                           holdout_tally(self.slots))
+                           holdout_tally(self.slots), made_for_later_paise=later)
 
     # ------------------------------------------------------------------ the world's events
     def _cancelled(self, at: datetime, booking: MonthBooking) -> None:
@@ -162,7 +166,7 @@ class BaselineMonth:
         slot.filled, slot.price_paise = True, b.price_paise
         self.filled_organically += 1
         self.book[f"organic:{b.id}"] = Held(self.world.walk_in_for(b.id), b.staff_id, b.service_id, b.start, b.end,
-                                            b.price_paise, True)
+                                            b.price_paise, True, made_here=True)
 
     def _remind(self, at: datetime, booking: MonthBooking) -> None:
         held = self.book.get(booking.id)
@@ -258,7 +262,7 @@ class BaselineMonth:
         self.filled_by_messages += 1
         self.served.add(entry.customer_id)
         self.book[f"waitlist:{b.id}"] = Held(entry.customer_id, b.staff_id, service.id, b.start, end,
-                                             service.price_paise, True)
+                                             service.price_paise, True, made_here=True)
         self._send(at, entry.customer_id, MessageIntent.BOOKING_CONFIRMED, MessageCategory.SERVICE)
 
     def _window_end(self, at: datetime, item: tuple[FreedSlot, str]) -> None:

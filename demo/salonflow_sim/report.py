@@ -51,7 +51,10 @@ def approvals_line(month: PolicyMonth) -> str:
         return "owner approvals per week: none asked"
     first, last = min(weeks), max(weeks)
     listed = ", ".join(f"week {w}: {n}" for w, n in sorted(weeks.items()))
-    return f"owner approvals per week: {listed} (week {first} -> week {last}: {weeks[first]} -> {weeks[last]})"
+    line = f"owner approvals per week: {listed} (week {first} -> week {last}: {weeks[first]} -> {weeks[last]})"
+    if len(weeks) < 2 and month.approvals_by_day:  # a short run: show the days
+        line += "; per day: " + ", ".join(f"{d:%a %d %b}: {n}" for d, n in sorted(month.approvals_by_day.items()))
+    return line
 
 
 def plot(salons: Sequence[tuple[str, Sequence[PolicyMonth]]], path: Path) -> Path:

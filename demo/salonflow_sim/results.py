@@ -76,11 +76,15 @@ class PolicyMonth:
     lift: Lift | None = None  # when the policy measures its own (Salon Flow: the product's holdout_lift)
     violations: Violations = field(default_factory=Violations)
     approvals_by_week: dict[int, int] = field(default_factory=dict)  # requests the owner had to answer
+    approvals_by_day: dict[date, int] = field(default_factory=dict)
+    # Slots filled during the period for the days just after it (the agents look two days ahead): counted at
+    # their price, so a short run does not lose the fills its last days made.
+    made_for_later_paise: int = 0
     notes: list[str] = field(default_factory=list)
 
     @property
     def revenue_paise(self) -> int:
-        return sum(self.revenue_by_day.values())
+        return sum(self.revenue_by_day.values()) + self.made_for_later_paise
 
     @property
     def messages_per_fill(self) -> float | None:
@@ -104,6 +108,8 @@ class Recovered:
 def recovered(policy: PolicyMonth, baseline: PolicyMonth) -> Recovered:
     days = sorted(set(policy.revenue_by_day) | set(baseline.revenue_by_day))
     differences = [policy.revenue_by_day.get(d, 0) - baseline.revenue_by_day.get(d, 0) for d in days]
+    if differences:  # what the last days made for the days after the period belongs to those last days
+        differences[-1] += policy.made_for_later_paise - baseline.made_for_later_paise
     total = sum(differences)
     if len(differences) < 2:
         return Recovered(total, float(total), float(total), len(differences))

@@ -61,7 +61,7 @@ from salonflow_sim.behaviour import (
 from salonflow_sim.ledger import CALL, OFFER_INTENTS, Ledger, SentMessage
 from salonflow_sim.recorder import Call, Recorder, Sent
 from salonflow_sim.results import HoldoutTally, Lift, Policy, PolicyMonth
-from salonflow_sim.world import World
+from salonflow_sim.world import HORIZON_DAYS, World
 
 CUSTOMER_AGENTS = ("gap_fill_agent", "waitlist_agent", "no_show_prevention_agent", "retention_agent",
                    "upsell_agent")
@@ -380,11 +380,20 @@ class SalonFlowMonth:
         for booking in self.repos.bookings.in_range(world.start, world.end, statuses=[BookingStatus.COMPLETED]):
             revenue[booking.start_time.astimezone(zone).date()] += booking.price_paise
             discounts += booking.discount_paise
+        later = sum(b.price_paise for b in self.repos.bookings.in_range(
+            world.end, world.end + timedelta(days=HORIZON_DAYS + 1), statuses=ACTIVE_BOOKING_STATUSES)
+            if b.source in (BookingSource.AGENT, BookingSource.WALK_IN))
         decisions = [decision_record(d) for d in
                      self.repos.decisions.created_between(world.start, world.end + timedelta(days=2))]
         lifts = holdout_lift(decisions)
         month = PolicyMonth(Policy.SALON_FLOW, revenue, discounts, self.fills, self.organic_fills, self.ledger,
-                            HoldoutTally(), approvals_by_week=dict(sorted(self.approvals_by_week.items())))
+                            HoldoutTally(), approvals_by_week=dict(sorted(self.approvals_by_week.items())),
+                            approvals_by_day=dict(sorted(self.approvals_by_day.items())),
+                            made_for_later_paise=later)
+        for day, levels in sorted(self.autonomy_by_day.items()):
+            month.notes.append(f"autonomy after {day}: " + ", ".join(f"{k} {v}" for k, v in sorted(levels.items())
+                                                                  if k in ("gap_fill", "waitlist_promotion",
+                                                                           "no_show_prevention")))
         gap = lifts.get(GAP_FAMILY)
         if gap is not None:
             month.lift = _lift(gap)
