@@ -89,6 +89,7 @@ bench: venv console browser
 	$(PY) bench/cold_start.py
 	$(PY) bench/agents_firestore_cost.py
 	$(PY) bench/console_latency.py
+	$(PY) bench/outcomes.py
 
 # The same command firebase.json's predeploy runs (the Firebase CLI sets RESOURCE_DIR).
 predeploy:

@@ -185,12 +185,14 @@ def build_salon(
     whatsapp_sender: str | None = None,
     agent_states: bool = True,
     waitlist: int | None = None,
+    ahead_share: float = 0.7,
 ) -> SalonDataset:
     """A whole salon, deterministic for `seed`.
 
     `day` is the demo day: filled to 70-85 % of each working staff member's time, or with `bookings_per_day`
-    bookings in all. The `ahead_days` after it are filled less (45-65 %, or 70 % of `bookings_per_day`), as the
-    agents look two days ahead for gaps. History covers the `history_days` before `day`.
+    bookings in all. The `ahead_days` after it are filled less (45-65 %, or `ahead_share` of `bookings_per_day`), as
+    the agents look two days ahead for gaps; a simulated month books every day fully (`ahead_share=1`).
+    History covers the `history_days` before `day`.
     """
     if staff < 1 or not 1 <= services <= len(CATALOG) or customers < 1 or history_days < 0 or ahead_days < 0:
         raise ValueError(f"need staff >= 1, 1 <= services <= {len(CATALOG)}, customers >= 1, non-negative days")
@@ -233,7 +235,7 @@ def build_salon(
     upcoming: list[Booking] = []
     for offset in range(ahead_days + 1):
         booked_day = day + timedelta(days=offset)
-        count = bookings_per_day if offset == 0 or bookings_per_day is None else round(0.7 * bookings_per_day)
+        count = bookings_per_day if offset == 0 or bookings_per_day is None else round(ahead_share * bookings_per_day)
         day_bookings = book_upcoming_day(
             upcoming_rng, salon=salon, staff=staff_models, calendar=calendar, catalog=catalog, picker=picker,
             clientele=clientele, day=booked_day, as_of=as_of,

@@ -6,11 +6,12 @@ summary that the idempotency record keeps for replays.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
 from salonflow.entrypoints.internal import BadTask, TaskHandler
+from salonflow.ports import TaskQueue
 
 EXECUTE = "/internal/tasks/execute"
 SEND_NOTIFICATION = "/internal/tasks/send-notification"
@@ -70,25 +71,32 @@ def runs_for_opened_gaps(salon_id: str, opened: list[str], now: datetime) -> lis
 
 
 def booking_changed(payload: Mapping[str, Any], now: datetime) -> Mapping[str, Any]:
+    from salonflow import runtime
+
+    return react_to_booking_change(_client(), service_ports(), runtime.task_queue, payload["salon_id"],
+                                   str(payload["booking_id"]), now)
+
+
+def react_to_booking_change(client: Any, ports: Any, queue: Callable[[], TaskQueue], salon_id: str,
+                            booking_id: str, now: datetime) -> dict[str, Any]:
+    """What a written booking sets off: gap detection for its stylist's day, the customer's score, and the
+    agents that fill newly opened gaps (the queue is only built when a gap opened)."""
     from salonflow.adapters.firestore.repositories import SalonRepositories
     from salonflow.services.gap_fill_service import GapService
     from salonflow.services.housekeeping import ScoreService
 
-    salon_id = payload["salon_id"]
-    repos = SalonRepositories(_client(), salon_id)
-    booking, salon = repos.bookings.get(str(payload["booking_id"])), repos.salon.get()
+    repos = SalonRepositories(client, salon_id)
+    booking, salon = repos.bookings.get(booking_id), repos.salon.get()
     if booking is None or salon is None:
         return {"booking": "gone"}
     day = booking.start_time.astimezone(salon.zone).date()
-    detected = GapService(_client(), salon_id, service_ports()).detect(now, days=[day], staff_id=booking.staff_id)
-    ScoreService(_client(), salon_id).on_booking_changed(booking.customer_id, now)
+    detected = GapService(client, salon_id, ports).detect(now, days=[day], staff_id=booking.staff_id)
+    ScoreService(client, salon_id).on_booking_changed(booking.customer_id, now)
     opened = [*detected.created, *detected.reopened]
     if opened:
-        from salonflow import runtime
-
-        queue = runtime.task_queue()
+        tasks = queue()
         for run_payload, dedupe_key in runs_for_opened_gaps(salon_id, opened, now):
-            queue.enqueue("autonomous-agents", EXECUTE, run_payload, dedupe_key=dedupe_key)
+            tasks.enqueue("autonomous-agents", EXECUTE, run_payload, dedupe_key=dedupe_key)
     return {"booking": booking.id, "status": booking.status.value,
             "gaps_created": list(detected.created), "gaps_reopened": list(detected.reopened),
             "gaps_filled": list(detected.filled)}
