@@ -17,6 +17,7 @@ from datetime import UTC, date, timedelta
 from typing import Any
 
 from salonflow.agents.gaps import working_intervals
+from salonflow.agents.outcomes import SETTLED_AGENTS
 from salonflow.agents.snapshot import DecisionRecord, Interval, SalonSnapshot
 from salonflow.domain.enums import BookingStatus, GapStatus, OutreachStatus, Weekday
 
@@ -66,27 +67,37 @@ def wilson(won: int, n: int) -> tuple[float, float]:
     return centre - half, centre + half
 
 
+def case_result(d: DecisionRecord) -> tuple[str, int]:
+    """How the decision's case ended, and what it earned, for the lift: a no-show, retention or upsell case by
+    the bookings alone (intent to treat: whatever the decision itself did, treated and held out alike), a gap
+    case by its decision's outcome (settled where the gap is filled or expires, for both sides)."""
+    if d.agent_name in SETTLED_AGENTS:
+        return (d.case_status or "pending"), (d.case_revenue if d.case_status == "success" else 0)
+    return d.outcome_status, d.revenue_actual
+
+
 def holdout_lift(decisions: Iterable[DecisionRecord]) -> dict[str, dict[str, Any]]:
     """Per agent: treated vs holdout success rates over settled cases, and revenue lift net of the holdout,
     with the sample sizes and a 95 % interval, or "not enough data" instead of a number when either side is thin.
     A case still pending (the appointment not over, the win-back window still open) counts on neither side."""
-    cases: dict[str, dict[str, dict[str, DecisionRecord]]] = defaultdict(
+    cases: dict[str, dict[str, dict[str, tuple[str, int]]]] = defaultdict(
         lambda: {"treated": {}, "holdout": {}})
     for d in decisions:
         side = "holdout" if d.holdout else "treated"
         key = d.case_key or d.id
+        status, revenue = case_result(d)
         best = cases[d.agent_name][side].get(key)
-        if best is None or (d.outcome_status == "success" and best.outcome_status != "success"):
-            cases[d.agent_name][side][key] = d
+        if best is None or (status == "success" and best[0] != "success"):
+            cases[d.agent_name][side][key] = (status, revenue)
     out: dict[str, dict[str, Any]] = {}
     for agent, sides in sorted(cases.items()):
-        treated = [d for d in sides["treated"].values() if d.outcome_status != "pending"]
-        holdout = [d for d in sides["holdout"].values() if d.outcome_status != "pending"]
-        won = [d for d in treated if d.outcome_status == "success"]
-        held_won = sum(1 for d in holdout if d.outcome_status == "success")
+        treated = [c for c in sides["treated"].values() if c[0] != "pending"]
+        holdout = [c for c in sides["holdout"].values() if c[0] != "pending"]
+        won = [c for c in treated if c[0] == "success"]
+        held_won = sum(1 for c in holdout if c[0] == "success")
         treated_rate = len(won) / len(treated) if treated else 0.0
         holdout_rate = held_won / len(holdout) if holdout else 0.0
-        attributed = sum(d.revenue_actual for d in won)
+        attributed = sum(revenue for _, revenue in won)
         per_success = attributed / len(won) if won else 0.0
         enough = min(len(treated), len(holdout)) >= MIN_SETTLED_CASES
         figures: dict[str, Any] = {

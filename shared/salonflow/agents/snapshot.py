@@ -255,6 +255,8 @@ class DecisionRecord:
     case_key: str | None = None
     trigger_id: str | None = None
     customer_id: str | None = None
+    case_status: str | None = None  # no-show / retention / upsell: how the case ended, from the bookings
+    case_revenue: int = 0  # rupees
 
     @property
     def awaiting_owner(self) -> bool:

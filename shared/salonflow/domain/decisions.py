@@ -75,6 +75,19 @@ class DecisionOutcome(DomainModel):
     booking_created_id: str | None = None
 
 
+class CaseOutcome(DomainModel):
+    """How the case a no-show, retention or upsell decision is about ended, judged from the bookings alone
+    (``agents.outcomes``), whatever the decision itself did. The lift net of the holdout compares treated and
+    held-out cases by this (intent to treat): a reminder that was deferred past the appointment, or a
+    "confirmed" reply before a no-show, must not make the treated side look better or worse than it was."""
+
+    status: OutcomeStatus
+    result: str = Field(min_length=1)
+    revenue: int = Field(default=0, ge=0)  # rupees
+    booking_id: str | None = None
+    settled_at: Timestamp
+
+
 class AutonomousDecision(FirestoreDocument):
     salon_id: DocId
     agent_name: str = Field(min_length=1)
@@ -86,6 +99,7 @@ class AutonomousDecision(FirestoreDocument):
     revenue_impact: RevenueImpact = Field(default_factory=RevenueImpact)
     approval: DecisionApproval
     outcome: DecisionOutcome = Field(default_factory=DecisionOutcome)
+    case_outcome: CaseOutcome | None = None
     created_at: Timestamp
     updated_at: Timestamp
     expires_at: Timestamp | None = None

@@ -23,6 +23,7 @@ from salonflow.agents.snapshot import SalonSnapshot
 from salonflow.domain.agent_state import AGENT_NAMES, AgentCounters, AgentHealth, AgentState, RunFacts
 from salonflow.domain.bookings import Booking
 from salonflow.domain.customer_scores import CustomerScore
+from salonflow.domain.decisions import CaseOutcome
 from salonflow.domain.enums import (
     ApprovalStatus,
     DecisionApprovalStatus,
@@ -199,17 +200,17 @@ SETTLE_BATCH = 200
 
 
 def settle_outcomes(client: firestore.Client, salon_id: str, now: datetime, limit: int = SETTLE_BATCH) -> int:
-    """Close the pending no-show, retention and upsell cases whose outcome the bookings now tell
-    (`agents.outcomes`), held out and treated alike, so the lift compares like with like. Returns how many."""
+    """Record how each no-show, retention and upsell case ended, from the bookings (`agents.outcomes`), on its
+    decision's `case_outcome`, held out and treated alike, so the lift compares like with like whatever the
+    decision itself did; a decision whose own outcome is still pending (and not with the owner) is closed with
+    it. Oldest cases first. Returns how many cases were settled."""
     repos = SalonRepositories(client, salon_id)
     settled = 0
     for agent in SETTLED_AGENTS:
-        pending = repos.decisions.query([("agent_name", "==", agent), ("outcome.status", "==", "pending")],
-                                        limit=limit)
+        unsettled = repos.decisions.query([("agent_name", "==", agent), ("case_outcome", "==", None)],
+                                          order_by=[("created_at", "ASCENDING")], limit=limit)
         by_customer: dict[str, list[Booking]] = {}
-        for decision in pending:
-            if decision.approval.status.value == "pending":
-                continue  # still with the owner: nothing happened yet
+        for decision in unsettled:
             context = decision.context
             booking_id = (context.model_extra or {}).get("booking_id")
             booking = repos.bookings.get(str(booking_id)) if booking_id else None
@@ -220,11 +221,16 @@ def settle_outcomes(client: firestore.Client, salon_id: str, now: datetime, limi
                                   "upsell_agent" else None), by_customer.get(customer or "", []), now)
             if outcome is None:
                 continue
-            # One transaction each (not one batch): a concurrent cleanup run settles each case once, and only
-            # the run that settled it logs the outcome and its revenue.
-            closed = close_outcome(client, salon_id, decision.id, {
+            case = CaseOutcome(status=OutcomeStatus(outcome.status), result=outcome.result, revenue=outcome.revenue,
+                               booking_id=outcome.booking_id, settled_at=now).model_dump(mode="python")
+            repos.decisions.update(decision.id, {"case_outcome": case, "updated_at": now})
+            settled += 1
+            if decision.approval.status.value == "pending":
+                continue  # still with the owner: the decision itself did nothing yet
+            # One transaction each (not one batch): a concurrent cleanup run closes each decision once, and
+            # only the run that closed it logs the outcome and its revenue.
+            close_outcome(client, salon_id, decision.id, {
                 "outcome.status": outcome.status, "outcome.result": outcome.result,
                 "outcome.completed_at": now, "outcome.booking_created_id": outcome.booking_id,
                 "revenue_impact.actual": outcome.revenue, "updated_at": now}, now)
-            settled += closed is not None
     return settled

@@ -155,6 +155,8 @@ def decision_record(decision: AutonomousDecision) -> DecisionRecord:
         expires_at=decision.expires_at, holdout=bool(details.get("holdout")),
         case_key=details.get("case_key"), trigger_id=decision.context.trigger_id,
         customer_id=decision.context.customer_id,
+        case_status=decision.case_outcome.status.value if decision.case_outcome else None,
+        case_revenue=decision.case_outcome.revenue if decision.case_outcome else 0,
     )
 
 

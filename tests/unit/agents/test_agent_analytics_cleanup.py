@@ -51,6 +51,22 @@ def test_a_thin_holdout_says_not_enough_data_instead_of_a_number() -> None:
     assert (lift["holdout_cases"], lift["pending_cases"]) == (5, 1)  # a pending case counts on neither side
 
 
+def test_no_show_cases_are_compared_by_the_appointment_whatever_the_decision_itself_did() -> None:
+    def case(did: str, kept: bool | None, *, outcome: str, holdout: bool = False) -> DecisionRecord:
+        return decision(did, agent="no_show_prevention_agent", kind="no_show_prevention", outcome=outcome,
+                        holdout=holdout, case_status=None if kept is None else ("success" if kept else "failed"),
+                        case_revenue=800 if kept else 0)
+    # Treated: reminders deferred past the start (decision failed) yet the customer came; a "confirmed" reply
+    # (decision success) yet a no-show. Held out: left alone, judged by the appointment too.
+    treated = [case(f"t{i}", i < 36, outcome="failed" if i % 2 else "success") for i in range(40)]
+    held = [case(f"h{i}", i < 27, outcome="success" if i < 27 else "failed", holdout=True) for i in range(30)]
+    lift = holdout_lift([*treated, *held, case("later", None, outcome="success")])["no_show_prevention_agent"]
+    assert (lift["treated_success_rate"], lift["holdout_success_rate"]) == (0.9, 0.9)
+    assert lift["attributed_revenue"] == 36 * 800 and lift["lift_revenue"] == 0.0
+    assert lift["pending_cases"] == 1  # the appointment is not over: it counts on neither side
+    assert lift["verdict"] == "no lift shown"
+
+
 def test_several_decisions_on_one_case_count_as_one_case() -> None:
     wave = [decision("a", case="gap_1", outcome="expired"), decision("b", case="gap_1", actual=500),
             decision("c", case="gap_1", outcome="expired")]

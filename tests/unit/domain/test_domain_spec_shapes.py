@@ -42,6 +42,8 @@ OUTREACH_ADDITIONS = {
     "suppression_reason",
 }
 DELIVERY_ADDITIONS = {"error_code", "provider_status", "send_started_at"}
+# How a no-show / retention / upsell case ended, for the lift (intent to treat; documented in docs/schema.md).
+DECISION_ADDITIONS = {"case_outcome"}
 
 
 def as_stored(value: Any) -> Any:
@@ -58,6 +60,8 @@ def as_stored(value: Any) -> Any:
 def without_additions(model: type[FirestoreDocument], document: dict[str, Any]) -> dict[str, Any]:
     if model is AgentState:
         return agent_state_without_additions(document)
+    if model is AutonomousDecision:
+        return {key: value for key, value in document.items() if key not in DECISION_ADDITIONS}
     if model is not Outreach:
         return document
     trimmed = {key: value for key, value in document.items() if key not in OUTREACH_ADDITIONS}
