@@ -36,6 +36,7 @@ from salonflow.domain.customer_scores import CustomerScore
 from salonflow.domain.enums import (
     BookingStatus,
     CustomerSegment,
+    DecisionApprovalStatus,
     OutreachStatus,
     WaitlistStatus,
     Weekday,
@@ -112,10 +113,14 @@ class SnapshotLoader:
             found += self.repos.outreach.query([("trigger_id", "in", part)])
         return found
 
-    def _decisions_about(self, trigger_ids: Iterable[str]) -> list[Any]:
+    def _decisions_about(self, trigger_ids: Iterable[str], *, awaiting_owner: bool = False) -> list[Any]:
+        """Decisions made about the triggers; ``awaiting_owner``: only those whose approval is still pending."""
         found: list[Any] = []
         for part in chunks(trigger_ids):
-            found += self.repos.decisions.query([("context.trigger_id", "in", part)])
+            filters: list[tuple[str, str, Any]] = [("context.trigger_id", "in", part)]
+            if awaiting_owner:
+                filters.append(("approval.status", "==", DecisionApprovalStatus.PENDING))
+            found += self.repos.decisions.query(filters)
         return found
 
     def _outreach_of(self, customer_ids: Iterable[str], since: datetime) -> list[Outreach]:
@@ -238,14 +243,22 @@ class SnapshotLoader:
                 if g.end_time > now]
         if not gaps:
             return snap
+        # Every decision about a gap matters only once the gap may start a wave (who was asked is then left
+        # out); until then only an approval still with the owner does. A gap waiting for its wave's answers,
+        # or done, costs its pending approvals, not its whole history, on every tick.
+        awaiting = self._decisions_about((g.id for g in gaps), awaiting_owner=True)
         snap = replace(snap, gaps=tuple(views.gap_view(g) for g in gaps),
                        outreach=tuple(views.outreach_view(o) for o in self._outreach_about(g.id for g in gaps)),
-                       decisions=tuple(views.decision_record(d) for d in self._decisions_about(g.id for g in gaps)),
+                       decisions=tuple(views.decision_record(d) for d in awaiting),
                        waitlist=tuple(views.waitlist_view(w) for w in self.repos.waitlist.waiting(limit=200)))
         share = snap.salon.settings.holdout_share
-        needy = [g for g in snap.gaps if wave_can_start(snap, g, now)
-                 and not in_holdout(snap.salon.id, GAP_FAMILY, g.id, share)
-                 and (g.fill_attempts == 0 if waitlist_only else not waitlist_goes_first(snap, g, now))]
+        ready = [g for g in snap.gaps if wave_can_start(snap, g, now)
+                 and not in_holdout(snap.salon.id, GAP_FAMILY, g.id, share)]
+        if ready:
+            decided = {d.id: d for d in [*awaiting, *self._decisions_about(g.id for g in ready)]}
+            snap = replace(snap, decisions=tuple(views.decision_record(d) for d in decided.values()))
+        needy = [g for g in ready
+                 if (g.fill_attempts == 0 if waitlist_only else not waitlist_goes_first(snap, g, now))]
         if not needy:
             return snap  # every gap is waiting for answers, done, or the waitlist's turn: read nothing more
         fittable = {s for g in needy for s in g.services_fittable}
