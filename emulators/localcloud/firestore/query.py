@@ -26,6 +26,7 @@ from functools import lru_cache
 from typing import Any
 
 from localcloud.firestore import protos
+from localcloud.firestore.field_index import IndexLookup, equality_lookups
 from localcloud.firestore.paths import InvalidPathError, name_key, parse_field_path
 from localcloud.firestore.query_vector import (
     NearestPlan,
@@ -129,6 +130,8 @@ class QueryPlan:
     limit: int | None
     projection: tuple[tuple[str, ...], ...] | None  # None: whole documents
     find_nearest: NearestPlan | None = None
+    # Equality-like conjuncts every match satisfies: the store reads candidates from its field indexes.
+    index_lookups: tuple[IndexLookup, ...] = ()
 
     def in_scope(self, parent: str, name: str) -> bool:
         prefix_length = len(parent) + 1
@@ -548,10 +551,12 @@ def _compile(query: StructuredQuery) -> QueryPlan:
             raise QueryError(str(error)) from None
     predicate: Predicate | None = None
     inequality_paths: list[tuple[str, ...]] = []
+    index_lookups: tuple[IndexLookup, ...] = ()
     if query.HasField("where"):
         facts = _validate_filters(query.where)
         inequality_paths = facts.inequality_paths
         predicate = _compile_filter(query.where)
+        index_lookups = equality_lookups(query.where)
     orders = _normalized_orders(query, inequality_paths)
     return QueryPlan(
         collection_id=selector.collection_id,
@@ -565,6 +570,7 @@ def _compile(query: StructuredQuery) -> QueryPlan:
         limit=limit,
         projection=_projection(query),
         find_nearest=find_nearest,
+        index_lookups=index_lookups,
     )
 
 
