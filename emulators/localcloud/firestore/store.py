@@ -280,6 +280,7 @@ class Store:
         self._durability: Durability | None = None
         self._history_since = 0  # no version history before this time (a restore)
         self._last_time = 0
+        self._last_commit_time = 0  # of the newest stored version: reads at or after it see the latest
         self._age = 0
         self._commits = 0
         self._begun = 0
@@ -648,7 +649,10 @@ class Store:
         with self._lock:
             db = self._database(database)
             read_time = self._read_now() if at is None else at
-            candidates = self._candidates(db, parent, query, read_time, at is None).docs
+            # Listen re-reads its queries at a common time, usually one no commit has followed yet: the
+            # latest documents are then exactly those of that time, and the field indexes can serve them.
+            latest = at is None or at >= self._last_commit_time
+            candidates = self._candidates(db, parent, query, read_time, latest).docs
         return query_engine.execute_query(query, parent, candidates), read_time
 
     @durable_read
@@ -826,6 +830,7 @@ class Store:
         for change in changes:
             self._versioned(db, change.name).append(commit_time, change.new, cutoff)
             db.field_indexes.record(change.name, change.old, change.new)
+        self._last_commit_time = commit_time
         event = CommitEvent(db.name, commit_time, tuple(changes))
         if self._durability is not None:
             self._durability.record_commit(event)
@@ -876,6 +881,7 @@ class Store:
                     self._versioned(db, doc.name).append(to_micros(doc.update_time), doc, 0)
                 db.field_indexes = FieldIndexes()  # rebuilt from the restored documents when queried
             self._last_time = max(self._last_time, last_time)
+            self._last_commit_time = max(self._last_commit_time, last_time)
             self._history_since = self._read_now()
 
     def export(self) -> dict[str, list[Any]]:

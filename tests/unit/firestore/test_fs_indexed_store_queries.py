@@ -273,3 +273,17 @@ def test_timestamps_written_with_microseconds_are_found_by_equality() -> None:
     store.commit(DB, [set_write("c/a", {"at": when}), set_write("c/b", {"at": ts(0)})])
     found, _ = store.run_query(DB, ROOT, make_query("c", where=field("at", "==", when)), ReadView())
     assert [doc.name for doc in found] == [f"{ROOT}/c/a"]
+
+
+def test_a_listener_re_read_at_a_time_no_commit_followed_uses_the_indexes_and_an_older_time_the_history() -> None:
+    store = Store()
+    store.commit(DB, [set_write(f"c/d{i}", {"k": i % 3}) for i in range(9)])
+    query = make_query("c", where=field("k", "==", 1))
+    at = store.now()
+    now_results, _ = store.query_snapshot(DB, ROOT, query, at=at)
+    assert store.indexed_field_count(DB) == 1
+    assert now_results == scanned(store, query, ROOT)
+    store.commit(DB, [set_write("c/d1", {"k": 2}), set_write("c/d3", {"k": 1.0})])
+    then, _ = store.query_snapshot(DB, ROOT, query, at=at)
+    assert then == now_results
+    assert store.query_snapshot(DB, ROOT, query, at=store.now())[0] == scanned(store, query, ROOT)
