@@ -48,7 +48,10 @@ _OR = protos.StructuredQuery.CompositeFilter.Operator.OR
 _NAME_SEGMENTS = ("__name__",)
 _NO_ELEMENTS: frozenset[ValueKey] = frozenset()
 
-Buckets = dict[ValueKey, set[str]]
+# A value held by one document keeps its name alone: a set costs ~200 bytes more, and ids, times and
+# other near-unique fields are typical equality targets.
+Bucket = str | set[str]
+Buckets = dict[ValueKey, Bucket]
 
 
 class IndexScope(NamedTuple):
@@ -113,12 +116,12 @@ class FieldIndex:
 
     __slots__ = ("by_element", "by_value", "segments")
 
-    def __init__(self, segments: tuple[str, ...], documents: Iterable[Document]) -> None:
+    def __init__(self, segments: tuple[str, ...], documents: Iterable[tuple[str, Document]]) -> None:
         self.segments = segments
         self.by_value: Buckets = {}
         self.by_element: Buckets = {}
-        for doc in documents:
-            self._add(doc.name, *self._keys(doc))
+        for name, doc in documents:
+            self._add(name, *self._keys(doc))
 
     def _keys(self, doc: Document | None) -> tuple[ValueKey | None, frozenset[ValueKey]]:
         """(key of the whole value or None when absent, keys of its array elements)."""
@@ -135,9 +138,9 @@ class FieldIndex:
 
     def _add(self, name: str, key: ValueKey | None, elements: frozenset[ValueKey]) -> None:
         if key is not None:
-            self.by_value.setdefault(key, set()).add(name)
+            _insert(self.by_value, key, name)
         for element in elements:
-            self.by_element.setdefault(element, set()).add(name)
+            _insert(self.by_element, element, name)
 
     def _remove(self, name: str, key: ValueKey | None, elements: frozenset[ValueKey]) -> None:
         if key is not None:
@@ -153,9 +156,9 @@ class FieldIndex:
             self._remove(name, *old_keys)
             self._add(name, *new_keys)
 
-    def _buckets(self, lookup: IndexLookup) -> list[set[str]]:
+    def _buckets(self, lookup: IndexLookup) -> list[Collection[str]]:
         source = self.by_element if lookup.elements else self.by_value
-        return [source[key] for key in lookup.keys if key in source]
+        return [_members(source[key]) for key in lookup.keys if key in source]
 
     def estimate(self, lookup: IndexLookup) -> int:
         """How many names ``names(lookup)`` has at most (without building it)."""
@@ -173,12 +176,32 @@ class FieldIndex:
         return any(name in bucket for bucket in self._buckets(lookup))
 
 
+def _members(bucket: Bucket) -> Collection[str]:
+    return (bucket,) if isinstance(bucket, str) else bucket
+
+
+def _insert(buckets: Buckets, key: ValueKey, name: str) -> None:
+    bucket = buckets.get(key)
+    if bucket is None:
+        buckets[key] = name
+    elif isinstance(bucket, str):
+        if bucket != name:
+            buckets[key] = {bucket, name}
+    else:
+        bucket.add(name)
+
+
 def _discard(buckets: Buckets, key: ValueKey, name: str) -> None:
     bucket = buckets.get(key)
-    if bucket is not None:
-        bucket.discard(name)
-        if not bucket:
-            del buckets[key]  # memory follows the live values, not every value ever seen
+    if bucket is None:
+        return
+    if isinstance(bucket, str):
+        if bucket == name:
+            del buckets[key]
+        return
+    bucket.discard(name)
+    if not bucket:
+        del buckets[key]  # memory follows the live values, not every value ever seen
 
 
 class FieldIndexes:
@@ -191,13 +214,15 @@ class FieldIndexes:
         return sum(len(indexes) for indexes in self._by_scope.values())
 
     def candidate_names(
-        self, scope: IndexScope, lookups: tuple[IndexLookup, ...], documents: Iterable[Document]
+        self, scope: IndexScope, lookups: tuple[IndexLookup, ...], documents: Iterable[tuple[str, Document]]
     ) -> Collection[str]:
         """A superset of the names of the scope's documents that satisfy every lookup.
 
         Takes the most selective lookup and, when there is another, keeps only the names the second most
         selective one also holds: a set membership test per name, far cheaper than evaluating filters.
-        ``documents`` (the scope's latest documents) builds the indexes this scope lacks.
+        ``documents`` (the scope's latest documents, each with its name) builds the indexes this scope lacks.
+        Names should be the store's own strings: a document's ``name`` field is a new string at every
+        read, and the indexes would otherwise hold a copy of every name.
         """
         indexes = self._by_scope.setdefault(scope, {})
         missing = {lookup.segments for lookup in lookups} - indexes.keys()

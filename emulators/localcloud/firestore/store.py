@@ -586,7 +586,7 @@ class Store:
         else:
             scope = IndexScope(False, f"{parent}/{source.collection_id}")
             members = db.collections.get(scope.collection, {})
-        latest = (v.docs[-1] for v in members.values() if v.docs and v.docs[-1] is not None)
+        latest = ((v.name, v.docs[-1]) for v in members.values() if v.docs and v.docs[-1] is not None)
         names = db.field_indexes.candidate_names(scope, lookups, latest)
         # The indexes follow every commit; checking each name anyway costs little and means a name they
         # might wrongly keep could only add a candidate the filters drop, never a deleted document.
@@ -828,8 +828,10 @@ class Store:
             return
         cutoff = commit_time - self.retention_us
         for change in changes:
-            self._versioned(db, change.name).append(commit_time, change.new, cutoff)
-            db.field_indexes.record(change.name, change.old, change.new)
+            versioned = self._versioned(db, change.name)
+            versioned.append(commit_time, change.new, cutoff)
+            # The stored name, not the change's: every index entry of the document shares one string.
+            db.field_indexes.record(versioned.name, change.old, change.new)
         self._last_commit_time = commit_time
         event = CommitEvent(db.name, commit_time, tuple(changes))
         if self._durability is not None:
