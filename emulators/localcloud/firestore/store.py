@@ -12,6 +12,9 @@ Concurrency model (Firestore Standard edition, pessimistic):
   ``lock_timeout_s`` and answered with ABORTED.
 - Every document keeps its versions for ``retention_us`` (one hour by default) so reads at a
   ``read_time`` and read-only transactions see a consistent snapshot.
+- Queries on the latest documents with an equality-like filter take their candidates from equality
+  indexes (``field_index.py``) kept in step inside each commit's critical section; other queries, and
+  every read at a past time, scan their collection.
 """
 
 from __future__ import annotations
