@@ -28,16 +28,8 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from localcloud.firestore import protos
-from localcloud.firestore.paths import name_key, parse_field_path
-from localcloud.firestore.values import (
-    NAN_KEY,
-    NULL_KEY,
-    TYPE_ARRAY,
-    TYPE_REFERENCE,
-    ValueKey,
-    get_field_by_segments,
-    value_key,
-)
+from localcloud.firestore.paths import parse_field_path
+from localcloud.firestore.values import NAN_KEY, NULL_KEY, TYPE_ARRAY, ValueKey, key_getter, value_key
 
 Document = Any  # google.firestore.v1.Document protobuf message
 Filter = Any  # google.firestore.v1.StructuredQuery.Filter protobuf message
@@ -45,7 +37,6 @@ Filter = Any  # google.firestore.v1.StructuredQuery.Filter protobuf message
 _FieldOp = protos.StructuredQuery.FieldFilter.Operator
 _UnaryOp = protos.StructuredQuery.UnaryFilter.Operator
 _OR = protos.StructuredQuery.CompositeFilter.Operator.OR
-_NAME_SEGMENTS = ("__name__",)
 _NO_ELEMENTS: frozenset[ValueKey] = frozenset()
 
 # A value held by one document keeps its name alone: a set costs ~200 bytes more, and ids, times and
@@ -114,10 +105,11 @@ def _field_lookup(field_filter: Any) -> IndexLookup | None:
 class FieldIndex:
     """The documents of one scope by their value (and array elements) at one field path."""
 
-    __slots__ = ("by_element", "by_value", "segments")
+    __slots__ = ("_key_of", "by_element", "by_value", "segments")
 
     def __init__(self, segments: tuple[str, ...], documents: Iterable[tuple[str, Document]]) -> None:
         self.segments = segments
+        self._key_of = key_getter(segments)  # the query engine's own: equal keys are equal values
         self.by_value: Buckets = {}
         self.by_element: Buckets = {}
         for name, doc in documents:
@@ -125,14 +117,9 @@ class FieldIndex:
 
     def _keys(self, doc: Document | None) -> tuple[ValueKey | None, frozenset[ValueKey]]:
         """(key of the whole value or None when absent, keys of its array elements)."""
-        if doc is None:
+        key = None if doc is None else self._key_of(doc)
+        if key is None:
             return None, _NO_ELEMENTS
-        if self.segments == _NAME_SEGMENTS:
-            return (TYPE_REFERENCE, name_key(doc.name)), _NO_ELEMENTS
-        value = get_field_by_segments(doc.fields, self.segments)
-        if value is None:
-            return None, _NO_ELEMENTS
-        key = value_key(value)
         # An array's key holds its elements' keys: array-contains needs no second conversion.
         return key, (frozenset(key[1]) if key[0] == TYPE_ARRAY else _NO_ELEMENTS)
 
