@@ -26,7 +26,8 @@ from functools import lru_cache
 from typing import Any
 
 from localcloud.firestore import protos
-from localcloud.firestore.paths import InvalidPathError, name_key, parse_field_path
+from localcloud.firestore.field_index import IndexLookup, equality_lookups
+from localcloud.firestore.paths import InvalidPathError, parse_field_path
 from localcloud.firestore.query_vector import (
     NearestPlan,
     VectorQueryError,
@@ -35,12 +36,14 @@ from localcloud.firestore.query_vector import (
     with_distance,
 )
 from localcloud.firestore.values import (
+    NAME_FIELD,
     NAN_KEY,
     NULL_KEY,
     TYPE_ARRAY,
-    TYPE_REFERENCE,
+    KeyGetter,
     ValueKey,
     get_field_by_segments,
+    key_getter,
     value_key,
 )
 
@@ -57,7 +60,6 @@ UnaryOp = StructuredQueryPb.UnaryFilter.Operator
 CompositeOp = StructuredQueryPb.CompositeFilter.Operator
 Direction = StructuredQueryPb.Direction
 
-NAME_FIELD = "__name__"
 MAX_DISJUNCTIONS = 30
 MAX_NOT_IN_VALUES = 10
 MAX_AGGREGATIONS = 5
@@ -96,7 +98,6 @@ class QueryError(ValueError):
 
 
 Predicate = Callable[[Document], bool]
-KeyGetter = Callable[[Document], "ValueKey | None"]
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,8 @@ class QueryPlan:
     limit: int | None
     projection: tuple[tuple[str, ...], ...] | None  # None: whole documents
     find_nearest: NearestPlan | None = None
+    # Equality-like conjuncts every match satisfies: the store reads candidates from its field indexes.
+    index_lookups: tuple[IndexLookup, ...] = ()
 
     def in_scope(self, parent: str, name: str) -> bool:
         prefix_length = len(parent) + 1
@@ -176,29 +179,6 @@ def _field_segments(path: str) -> tuple[str, ...]:
         raise QueryError(str(error)) from None
 
 
-def _name_key(doc: Document) -> ValueKey:
-    return (TYPE_REFERENCE, name_key(doc.name))
-
-
-def _key_getter(segments: tuple[str, ...]) -> KeyGetter:
-    if segments == (NAME_FIELD,):
-        return _name_key
-    if len(segments) == 1:
-        field = segments[0]
-
-        def top_level(doc: Document) -> ValueKey | None:
-            fields = doc.fields
-            return value_key(fields[field]) if field in fields else None
-
-        return top_level
-
-    def nested(doc: Document) -> ValueKey | None:
-        value = get_field_by_segments(doc.fields, segments)
-        return None if value is None else value_key(value)
-
-    return nested
-
-
 # ---------------------------------------------------------------------------------------------------------
 # Filters
 
@@ -209,7 +189,7 @@ def _array_keys(value: Value) -> list[ValueKey]:
 
 def _compile_field_filter(field_filter: Any) -> Predicate:
     segments = _field_segments(field_filter.field.field_path)
-    get = _key_getter(segments)
+    get = key_getter(segments)
     op = field_filter.op
     value = field_filter.value
     target = value_key(value)
@@ -275,7 +255,7 @@ def _compile_field_filter(field_filter: Any) -> Predicate:
 
 
 def _compile_unary_filter(unary_filter: Any) -> Predicate:
-    get = _key_getter(_field_segments(unary_filter.field.field_path))
+    get = key_getter(_field_segments(unary_filter.field.field_path))
     op = unary_filter.op
     if op == UnaryOp.IS_NULL:
         return lambda doc: get(doc) == NULL_KEY
@@ -548,23 +528,26 @@ def _compile(query: StructuredQuery) -> QueryPlan:
             raise QueryError(str(error)) from None
     predicate: Predicate | None = None
     inequality_paths: list[tuple[str, ...]] = []
+    index_lookups: tuple[IndexLookup, ...] = ()
     if query.HasField("where"):
         facts = _validate_filters(query.where)
         inequality_paths = facts.inequality_paths
         predicate = _compile_filter(query.where)
+        index_lookups = equality_lookups(query.where)
     orders = _normalized_orders(query, inequality_paths)
     return QueryPlan(
         collection_id=selector.collection_id,
         all_descendants=selector.all_descendants,
         predicate=predicate,
         orders=orders,
-        order_getters=tuple(_key_getter(order.segments) for order in orders),
+        order_getters=tuple(key_getter(order.segments) for order in orders),
         start_at=_cursor(query, "start_at", orders),
         end_at=_cursor(query, "end_at", orders),
         offset=query.offset,
         limit=limit,
         projection=_projection(query),
         find_nearest=find_nearest,
+        index_lookups=index_lookups,
     )
 
 

@@ -12,6 +12,9 @@ Concurrency model (Firestore Standard edition, pessimistic):
   ``lock_timeout_s`` and answered with ABORTED.
 - Every document keeps its versions for ``retention_us`` (one hour by default) so reads at a
   ``read_time`` and read-only transactions see a consistent snapshot.
+- Queries on the latest documents with an equality-like filter take their candidates from equality
+  indexes (``field_index.py``) kept in step inside each commit's critical section; other queries, and
+  every read at a past time, scan their collection.
 """
 
 from __future__ import annotations
@@ -24,10 +27,11 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar, cast
+from typing import Any, NamedTuple, Protocol, TypeVar, cast
 
 from localcloud.firestore import errors, writes
 from localcloud.firestore import query as query_engine
+from localcloud.firestore.field_index import FieldIndexes, IndexScope
 from localcloud.firestore.paths import compare_document_names
 from localcloud.firestore.timeutil import to_micros
 
@@ -235,10 +239,19 @@ class Database:
     # collection id -> documents of every collection with that id: what a collection-group query reads.
     groups: dict[str, dict[str, Versioned]] = field(default_factory=dict)
     locks: dict[str, set[Transaction]] = field(default_factory=dict)
+    # Equality indexes over the latest documents, built as queries need them (field_index.py).
+    field_indexes: FieldIndexes = field(default_factory=FieldIndexes)
 
     @property
     def root(self) -> str:
         return self.name + "/documents"
+
+
+class Candidates(NamedTuple):
+    """The documents a query is evaluated on: a superset of its results."""
+
+    docs: list[Any]
+    whole_scope: bool  # every document of the query's collection(s), not what an index selected
 
 
 @dataclass(frozen=True)
@@ -270,6 +283,7 @@ class Store:
         self._durability: Durability | None = None
         self._history_since = 0  # no version history before this time (a restore)
         self._last_time = 0
+        self._last_commit_time = 0  # of the newest stored version: reads at or after it see the latest
         self._age = 0
         self._commits = 0
         self._begun = 0
@@ -328,6 +342,11 @@ class Store:
         if count:
             with self._lock:
                 self._database(database).stats.reads += count
+
+    def indexed_field_count(self, database: str) -> int:
+        """How many (collection, field path) equality indexes ``database`` keeps: what bounds their memory."""
+        with self._lock:
+            return len(self._database(database).field_indexes)
 
     def reset_stats(self, database: str) -> None:
         with self._lock:
@@ -523,7 +542,17 @@ class Store:
             db.stats.reads += len(names)
             return found, read_time
 
-    def _candidates(self, db: Database, parent: str, query: Any, read_time: int, latest: bool) -> list[Any]:
+    def _candidates(self, db: Database, parent: str, query: Any, read_time: int, latest: bool) -> Candidates:
+        if latest:
+            indexed = self._indexed_candidates(db, parent, query)
+            if indexed is not None:
+                return Candidates(indexed, whole_scope=False)
+        return Candidates(self._scope_documents(db, parent, query, read_time, latest), whole_scope=True)
+
+    def _scope_documents(
+        self, db: Database, parent: str, query: Any, read_time: int, latest: bool
+    ) -> list[Any]:
+        """Every document of the query's collection(s) as seen at ``read_time`` (or the latest)."""
         sources = query.from_
         versions: Iterable[Versioned]
         single = sources[0] if len(sources) == 1 and sources[0].collection_id else None
@@ -541,6 +570,32 @@ class Store:
         found = (v.at(read_time) for v in versions)
         return [doc for doc in found if doc is not None]
 
+    def _indexed_candidates(self, db: Database, parent: str, query: Any) -> list[Any] | None:
+        """The latest documents the query's equality conjuncts leave possible, from the field indexes;
+        None when no index can help (no such conjunct, or a kindless query): then the scope is scanned.
+
+        Past read times never come here: the indexes only know the latest documents.
+        """
+        sources = query.from_
+        if len(sources) != 1 or not sources[0].collection_id:
+            return None
+        lookups = query_engine.compile_query(query).index_lookups
+        if not lookups:
+            return None
+        source = sources[0]
+        if source.all_descendants:
+            scope = IndexScope(True, source.collection_id)
+            members = db.groups.get(source.collection_id, {})
+        else:
+            scope = IndexScope(False, f"{parent}/{source.collection_id}")
+            members = db.collections.get(scope.collection, {})
+        latest = ((v.name, v.docs[-1]) for v in members.values() if v.docs and v.docs[-1] is not None)
+        names = db.field_indexes.candidate_names(scope, lookups, latest)
+        # The indexes follow every commit; checking each name anyway costs little and means a name they
+        # might wrongly keep could only add a candidate the filters drop, never a deleted document.
+        found = (db.docs.get(name) for name in names)
+        return [v.docs[-1] for v in found if v is not None and v.docs and v.docs[-1] is not None]
+
     @durable_read
     def run_query(self, database: str, parent: str, query: Any, view: ReadView) -> tuple[list[Any], int]:
         """Results of a validated StructuredQuery and the read time they reflect."""
@@ -548,14 +603,14 @@ class Store:
         with self._lock:
             db = self._database(database)
             read_time, latest = self._resolve_time(view)
-            candidates = self._candidates(db, parent, query, read_time, latest)
+            candidates = self._candidates(db, parent, query, read_time, latest).docs
             if txn is not None and not txn.read_only:
                 # Results of a read-write transaction are locked in the same critical section they are read.
                 results = query_engine.execute_query(query, parent, candidates)
                 if self._lock_for_read(db, txn, [doc.name for doc in results]):
                     # It waited for another transaction: read again what that one may have changed.
                     read_time, latest = self._resolve_time(view)
-                    candidates = self._candidates(db, parent, query, read_time, latest)
+                    candidates = self._candidates(db, parent, query, read_time, latest).docs
                     results = query_engine.execute_query(query, parent, candidates)
                     self._lock_for_read(db, txn, [doc.name for doc in results])
                 db.stats.reads += max(1, len(results))
@@ -574,11 +629,18 @@ class Store:
         with self._lock:
             db = self._database(database)
             read_time, latest = self._resolve_time(view)
-            candidates = self._candidates(db, parent, aggregation.structured_query, read_time, latest)
+            query = aggregation.structured_query
+            candidates, whole_scope = self._candidates(db, parent, query, read_time, latest)
+            # Billed as the scan it was before the indexes: the same figures, whichever way it is read.
+            scanned = (
+                len(candidates)
+                if whole_scope
+                else len(self._scope_documents(db, parent, query, read_time, latest))
+            )
         result = query_engine.execute_aggregation(aggregation, parent, candidates)
         with self._lock:
             # Firestore bills one read per batch of up to 1,000 index entries an aggregation scans.
-            db.stats.reads += max(1, (len(candidates) + 999) // 1000)
+            db.stats.reads += max(1, (scanned + 999) // 1000)
             db.stats.queries += 1
         return result, read_time
 
@@ -590,7 +652,10 @@ class Store:
         with self._lock:
             db = self._database(database)
             read_time = self._read_now() if at is None else at
-            candidates = self._candidates(db, parent, query, read_time, at is None)
+            # Listen re-reads its queries at a common time, usually one no commit has followed yet: the
+            # latest documents are then exactly those of that time, and the field indexes can serve them.
+            latest = at is None or at >= self._last_commit_time
+            candidates = self._candidates(db, parent, query, read_time, latest).docs
         return query_engine.execute_query(query, parent, candidates), read_time
 
     @durable_read
@@ -766,7 +831,11 @@ class Store:
             return
         cutoff = commit_time - self.retention_us
         for change in changes:
-            self._versioned(db, change.name).append(commit_time, change.new, cutoff)
+            versioned = self._versioned(db, change.name)
+            versioned.append(commit_time, change.new, cutoff)
+            # The stored name, not the change's: every index entry of the document shares one string.
+            db.field_indexes.record(versioned.name, change.old, change.new)
+        self._last_commit_time = commit_time
         event = CommitEvent(db.name, commit_time, tuple(changes))
         if self._durability is not None:
             self._durability.record_commit(event)
@@ -815,7 +884,9 @@ class Store:
                 db = self._database(database)
                 for doc in docs:
                     self._versioned(db, doc.name).append(to_micros(doc.update_time), doc, 0)
+                db.field_indexes = FieldIndexes()  # rebuilt from the restored documents when queried
             self._last_time = max(self._last_time, last_time)
+            self._last_commit_time = max(self._last_commit_time, last_time)
             self._history_since = self._read_now()
 
     def export(self) -> dict[str, list[Any]]:

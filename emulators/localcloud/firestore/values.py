@@ -16,14 +16,18 @@ whose natural Python ordering is Firestore's ordering; comparisons are then chea
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from localcloud.firestore import protos
 from localcloud.firestore.paths import name_key, parse_field_path
 
 Value = Any  # google.firestore.v1.Value protobuf message (protos.Value)
+Document = Any  # google.firestore.v1.Document protobuf message
 ValueKey = tuple[Any, ...]
+KeyGetter = Callable[[Document], "ValueKey | None"]
+
+NAME_FIELD = "__name__"  # the field path of a document's own name in filters and orders
 
 ValuePb = protos.Value
 
@@ -144,3 +148,28 @@ def get_field_by_segments(fields: Mapping[str, Value], segments: tuple[str, ...]
 def get_field(fields: Mapping[str, Value], path: str) -> Value | None:
     """The value at a dotted / back-quoted field path, or None when any segment is missing."""
     return get_field_by_segments(fields, parse_field_path(path))
+
+
+def _name_key(doc: Document) -> ValueKey:
+    return (TYPE_REFERENCE, name_key(doc.name))
+
+
+def key_getter(segments: tuple[str, ...]) -> KeyGetter:
+    """A function giving a document's value key at a parsed field path (``__name__``: its name), None
+    when the document has no value there."""
+    if segments == (NAME_FIELD,):
+        return _name_key
+    if len(segments) == 1:
+        field = segments[0]
+
+        def top_level(doc: Document) -> ValueKey | None:
+            fields = doc.fields
+            return value_key(fields[field]) if field in fields else None
+
+        return top_level
+
+    def nested(doc: Document) -> ValueKey | None:
+        value = get_field_by_segments(doc.fields, segments)
+        return None if value is None else value_key(value)
+
+    return nested
