@@ -66,7 +66,8 @@ def main() -> None:
             in_month = sum(1 for b in world.bookings if world.in_month(b.start))
             print(f"\n== {name} salon: {size.staff} staff, {size.customers} customers, ~{size.bookings_per_day} "
                   f"bookings/day; seed {world.seed}; {days} days from {FIRST_DAY} ({in_month} bookings, "
-                  f"{len(world.waitlist)} waitlist entries)", flush=True)
+                  f"{len(world.waitlist)} waitlist entries); contact budget {size.hourly_budget}/hour, "
+                  f"{size.daily_budget}/day", flush=True)
 
             def progress(day: date, done: Progress, began: float = salon_started) -> None:
                 print(f"   {day} simulated: {done.agent_runs} agent runs, {done.service_calls} replies and "

@@ -17,13 +17,14 @@ from __future__ import annotations
 import itertools
 import statistics
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import cached_property
 
 from salonflow.domain.bookings import Booking
 from salonflow.domain.enums import BookingStatus, ConsentChannel, MessageCategory
 from salonflow.domain.ids import deterministic_id
+from salonflow.domain.salon import RateLimitOverrides
 from salonflow.domain.schedule import Interval
 from salonflow.domain.waitlist import WaitlistEntry
 from salonflow_demo.seed import SalonDataset, build_salon, free_slots
@@ -51,12 +52,17 @@ class SalonSize:
     customers: int
     bookings_per_day: int
     waitlist_per_day: int
+    # The contact budget (salon-wide actions per rolling hour / day) its owner would set: the spec's 20 / 100
+    # cannot even remind a salon of 150 bookings a day, so larger salons raise it to about two messages per
+    # booking (docs/schema.md, "rate_limits"). Every policy's messages are checked against it.
+    hourly_budget: int = 20
+    daily_budget: int = 100
 
 
 SIZES: dict[str, SalonSize] = {
     "small": SalonSize("small", 11, 3, 10, 400, 30, 1),
-    "reference": SalonSize("reference", 7, 10, 15, 2000, 150, 3),
-    "large": SalonSize("large", 23, 20, 15, 4000, 300, 6),
+    "reference": SalonSize("reference", 7, 10, 15, 2000, 150, 3, hourly_budget=60, daily_budget=300),
+    "large": SalonSize("large", 23, 20, 15, 4000, 300, 6, hourly_budget=120, daily_budget=600),
 }
 
 
@@ -170,6 +176,8 @@ def build_world(size: SalonSize, days: int, first_day: date, seed: int | None = 
     dataset = build_salon(seed, salon_id=f"salon_sim_{size.name}", day=first_day, staff=size.staff,
                           services=size.services, customers=size.customers, bookings_per_day=size.bookings_per_day,
                           ahead_days=days - 1 + HORIZON_DAYS, ahead_share=1.0, waitlist=0)
+    budget = RateLimitOverrides(hourly_actions=size.hourly_budget, daily_actions=size.daily_budget)
+    dataset = replace(dataset, salon=dataset.salon.model_copy(update={"rate_limits": budget}))
     month_days = tuple(first_day + timedelta(days=n) for n in range(days))
     bookings = tuple(_month_booking(seed, dataset, b) for b in dataset.bookings if b.start_time >= dataset.as_of)
     waitlist = _waitlist(seed, dataset, month_days, size.waitlist_per_day)

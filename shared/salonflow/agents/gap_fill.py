@@ -34,8 +34,8 @@ def wave_can_start(snapshot: SalonSnapshot, gap: GapView, now: datetime) -> bool
         return False
     if gap.fill_attempts >= snapshot.salon.settings.max_fill_attempts:
         return False
-    if any(d.awaiting_owner for d in snapshot.decided_about(gap.id)):
-        return False  # a wave is waiting for the owner's approval
+    if any(d.in_flight(now) for d in snapshot.decided_about(gap.id)):
+        return False  # the last wave is with the owner, or deferred by governance (budget, quiet hours)
     return not any(o.is_live(now) for o in snapshot.outreach_about(gap.id))
 
 

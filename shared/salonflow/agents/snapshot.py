@@ -130,8 +130,9 @@ class CustomerView:
         return self.name.split()[0] if self.name.strip() else self.name
 
     def may_contact(self, category: MessageCategory) -> bool:
-        """Opted in on a messaging channel for this category (governance re-checks before sending)."""
-        return any((channel, category) in self.consent for channel in (Channel.WHATSAPP, Channel.SMS))
+        """Opted in on WhatsApp, the channel the executor messages on, for this category (governance re-checks
+        before sending). Proposing someone reachable only by SMS would just be suppressed, again every run."""
+        return (Channel.WHATSAPP, category) in self.consent
 
     def may_call(self) -> bool:
         return ("voice", MessageCategory.SERVICE) in self.consent
@@ -261,6 +262,12 @@ class DecisionRecord:
     @property
     def awaiting_owner(self) -> bool:
         return self.approval_status == "pending" and self.outcome_status == "pending"
+
+    def in_flight(self, now: datetime) -> bool:
+        """An action under way: with the owner, deferred by governance, or sent and unanswered, until it
+        expires (a stale one the cleanup run has not closed yet holds nothing up)."""
+        return (self.outcome_status == "pending" and not self.holdout
+                and (self.expires_at is None or self.expires_at > now))
 
 
 @dataclass(frozen=True)

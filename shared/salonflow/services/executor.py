@@ -212,6 +212,11 @@ class Executor:
             return self._resume(existing, proposal, now)
         return self.perform(decision_id, proposal, now)
 
+    def budget_left(self, agent_name: str, now: datetime) -> int:
+        """What is left now of the agent's rolling hourly and daily budgets, within the salon's (3 reads)."""
+        view = self.governor.rate_limits(agent_name, self.settings, now)
+        return max(0, min(int(window["remaining"]) for window in view.values()))
+
     def unseen(self, proposals: list[Proposal]) -> list[Proposal]:
         """Proposals with no decision yet (treated or held out): one batch read for all of them."""
         def ids(p: Proposal) -> tuple[str, str]:

@@ -135,8 +135,33 @@ def _decide_and_execute(client: firestore.Client, salon_id: str, agent: AgentNam
         details["outcomes_settled"] = settle_outcomes(client, salon_id, now)
         details["autonomy_changes"] = review_autonomy(client, salon_id, now)
 
+    if agent in (AgentName.GAP_FILL, AgentName.WAITLIST) and proposals:
+        proposals, held = within_budget(proposals, executor.budget_left(agent.value, now))
+        if held:
+            details["offers_held_for_budget"] = held
     executions = executor.execute(proposals, now) if proposals else []
     if agent not in (AgentName.ANALYTICS, AgentName.CLEANUP):
         resumed = executor.resume_deferred(agent.value, now)
         executions += [e for e in resumed if e.decision_id not in {x.decision_id for x in executions}]
     return RunReport(agent.value, tuple(proposals), tuple(executions), details)
+
+
+def within_budget(proposals: list[Proposal], budget: int) -> tuple[list[Proposal], int]:
+    """The proposals the salon's contact budget can send now, and how many were held back.
+
+    A slot offer is only worth its validity: deferred by the budget, it would expire unsent while the gap
+    waits for it. So offers beyond what is left of the hourly and daily budgets are not proposed at all (the
+    gap keeps its turn for the next run); proposals that send nothing (holdout markers) always pass.
+    """
+    kept: list[Proposal] = []
+    held = 0
+    for proposal in proposals:
+        if proposal.customer_id is None:
+            kept.append(proposal)
+        elif budget > 0:
+            kept.append(proposal)
+            budget -= 1
+        else:
+            held += 1
+    return kept, held
+

@@ -36,7 +36,7 @@ from salonflow.domain.customer_scores import CustomerScore
 from salonflow.domain.enums import (
     BookingStatus,
     CustomerSegment,
-    DecisionApprovalStatus,
+    OutcomeStatus,
     OutreachStatus,
     WaitlistStatus,
     Weekday,
@@ -113,13 +113,13 @@ class SnapshotLoader:
             found += self.repos.outreach.query([("trigger_id", "in", part)])
         return found
 
-    def _decisions_about(self, trigger_ids: Iterable[str], *, awaiting_owner: bool = False) -> list[Any]:
-        """Decisions made about the triggers; ``awaiting_owner``: only those whose approval is still pending."""
+    def _decisions_about(self, trigger_ids: Iterable[str], *, pending_only: bool = False) -> list[Any]:
+        """Decisions made about the triggers; ``pending_only``: only those whose outcome is still open."""
         found: list[Any] = []
         for part in chunks(trigger_ids):
             filters: list[tuple[str, str, Any]] = [("context.trigger_id", "in", part)]
-            if awaiting_owner:
-                filters.append(("approval.status", "==", DecisionApprovalStatus.PENDING))
+            if pending_only:
+                filters.append(("outcome.status", "==", OutcomeStatus.PENDING))
             found += self.repos.decisions.query(filters)
         return found
 
@@ -244,9 +244,9 @@ class SnapshotLoader:
         if not gaps:
             return snap
         # Every decision about a gap matters only once the gap may start a wave (who was asked is then left
-        # out); until then only an approval still with the owner does. A gap waiting for its wave's answers,
-        # or done, costs its pending approvals, not its whole history, on every tick.
-        awaiting = self._decisions_about((g.id for g in gaps), awaiting_owner=True)
+        # out); until then only those still under way do (with the owner, deferred). A gap waiting for its
+        # wave's answers, or done, costs its pending decisions, not its whole history, on every tick.
+        awaiting = self._decisions_about((g.id for g in gaps), pending_only=True)
         snap = replace(snap, gaps=tuple(views.gap_view(g) for g in gaps),
                        outreach=tuple(views.outreach_view(o) for o in self._outreach_about(g.id for g in gaps)),
                        decisions=tuple(views.decision_record(d) for d in awaiting),

@@ -158,3 +158,22 @@ def test_a_cancel_reply_to_a_confirmation_frees_the_slot_as_a_gap(firestore_clie
     booking = repos.bookings.get("bkg_new")
     assert booking is not None and booking.status is BookingStatus.CANCELLED and booking.late_cancellation
     assert repos.decisions.get(execution.decision_id).outcome.result == "cancelled_by_customer"  # type: ignore[union-attr]
+
+
+def test_with_the_salons_budget_used_up_a_gap_waits_instead_of_collecting_offers_that_cannot_go_out(
+        firestore_client) -> None:  # type: ignore[no-untyped-def]
+    repos = seed_salon(firestore_client)
+    full_day(repos)
+    for i in range(3):
+        seed_customer(repos, f"cust_{i}", f"Customer {i}", f"+91987650010{i}")
+    repos.salon.update({"rate_limits.hourly_actions": 1})
+    ports_, sender, _ = ports()
+    gap_id = cancel_two_pm(repos, ports_)
+
+    first = run_agent(firestore_client, "salon_test", "gap_fill_agent", NOW, ports_)
+    assert [e.result for e in first.executions] == [Result.SENT]  # one of the wave: what the hour allows
+    assert first.details["offers_held_for_budget"] == 2
+    later = run_agent(firestore_client, "salon_test", "gap_fill_agent", NOW + timedelta(minutes=20), ports_)
+    assert later.executions == () and later.details["offers_held_for_budget"] >= 1
+    decisions = repos.decisions.query([("context.trigger_id", "==", gap_id)])
+    assert len(decisions) == 1 and len(sender.messages) == 1  # no deferred offers piling up on the gap

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from salonflow.agents.candidates import Source, acceptance_probability, gap_candidates
-from salonflow.agents.gap_fill import gap_fill_agent
+from salonflow.agents.gap_fill import gap_fill_agent, holdout_marker
 from salonflow.agents.proposals import Action, AgentName
 from salonflow.agents.snapshot import Interval
 from salonflow.agents.waitlist import fair_order, stale_waitlist_entries, waitlist_agent
@@ -218,3 +218,40 @@ def test_an_offer_waiting_for_the_owner_holds_the_wave_and_a_rejected_customer_i
     rejected = snapshot(gaps=(GAP,), customers=customers, scores=scores,
                         decisions=(decided("rejected", "rejected"),))
     assert [p.customer_id for p in gap_fill_agent(rejected, NOW)] == ["c2"]
+
+
+def test_a_wave_deferred_by_governance_holds_the_gap_until_it_is_sent_or_expires() -> None:
+    from salonflow.agents.snapshot import DecisionRecord
+
+    customers = {c: customer(c) for c in ("c1", "c2")}
+    scores = {"c1": regular("c1", response_rate=0.9), "c2": regular("c2", response_rate=0.2)}
+    # Approved (or needing no approval) but not sent: the salon's hourly budget ran out.
+    deferred = DecisionRecord("d1", "gap_fill_agent", "gap_fill", "send_gap_offer", "pending", NOW - timedelta(minutes=5),
+                              approval_status="not_required", expires_at=NOW + timedelta(minutes=10),
+                              trigger_id="gap_a", customer_id="c1")
+    held = snapshot(gaps=(GAP,), customers=customers, scores=scores, decisions=(deferred,))
+    assert gap_fill_agent(held, NOW) == []  # not a new wave to other customers every run
+    later = NOW + timedelta(minutes=11)
+    assert [p.customer_id for p in gap_fill_agent(held, later)] == ["c2"]  # it expired: the next wave may go
+
+
+def test_a_customer_who_consented_to_sms_only_is_not_offered_a_whatsapp_slot() -> None:
+    from salonflow.domain.enums import Channel, MessageCategory
+
+    sms_only = frozenset({(Channel.SMS, MessageCategory.SERVICE), (Channel.SMS, MessageCategory.MARKETING)})
+    customers = {"c1": customer("c1", consent=sms_only), "c2": customer("c2")}
+    scores = {"c1": regular("c1", response_rate=0.9), "c2": regular("c2", response_rate=0.2)}
+    proposals = gap_fill_agent(snapshot(gaps=(GAP,), customers=customers, scores=scores), NOW)
+    assert [p.customer_id for p in proposals] == ["c2"]
+
+
+def test_offers_beyond_the_budget_left_are_held_and_holdout_markers_always_pass() -> None:
+    from salonflow.services.runner import within_budget
+
+    customers = {c: customer(c) for c in ("c1", "c2", "c3")}
+    scores = {c: regular(c, response_rate=0.9) for c in customers}
+    offers = gap_fill_agent(snapshot(gaps=(GAP,), customers=customers, scores=scores), NOW)
+    marker = holdout_marker(snapshot(gaps=(GAP,)), GAP)
+    kept, held = within_budget([marker, *offers], 2)
+    assert kept == [marker, *offers[:2]] and held == len(offers) - 2
+    assert within_budget(offers, 0) == ([], len(offers))
