@@ -253,9 +253,19 @@ def test_twilio_failing_opens_the_breaker_and_a_trial_after_the_cooldown_closes_
     assert breaker["cooldown_until"] == tripped + timedelta(minutes=5)
     failed_sends = [o for o in docs(stack, "outreach") if o["created_at"] >= now]
     assert len(failed_sends) == 5 and not [o for o in failed_sends if o["delivery"]["message_id"]]
-    deferred = [d for d in docs(stack, "autonomous_decisions", agent_name=GAP_FILL)
-                if str((d.get("outcome") or {}).get("result")).endswith(": circuit_open")]
-    assert deferred, "offers after the trip wait for the cooldown"
+
+    # Another slot opens while the breaker is open: its offers wait for the cooldown, nothing is sent.
+    opened = tripped + timedelta(minutes=1)
+    stack.set_clock(opened)
+    cancelled = {b["id"] for b in docs(stack, "bookings", status="cancelled")}
+    another = booking_to_cancel(stack.dataset, opened, min_lead=timedelta(hours=2), exclude=cancelled)
+    assert another is not None
+    cancel_booking(stack, another.id, opened, another.cancelled(opened).late_cancellation)
+    deferred = eventually(lambda: [d for d in docs(stack, "autonomous_decisions", agent_name=GAP_FILL)
+                                   if str((d.get("outcome") or {}).get("result")).endswith(": circuit_open")],
+                          what="offers made while the breaker is open waiting for the cooldown")
+    settle(stack)
+    assert not [o for o in docs(stack, "outreach") if o["created_at"] >= now and o["delivery"]["message_id"]]
 
     # Still cooling down: a deferred offer performed now is deferred again, nothing is sent.
     stack.set_clock(tripped + timedelta(minutes=3))
