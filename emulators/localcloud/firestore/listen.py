@@ -258,22 +258,13 @@ class ListenSession:
             previous = target.docs.get(name)
             if previous is None or previous.update_time != doc.update_time:
                 sent += 1
-                response = protos.ListenResponse()
-                change = response.document_change
-                change.document.CopyFrom(doc)
-                change.target_ids.append(target.target_id)
-                yield response
+                yield _document_change(doc, target.target_id)
         gone = [name for name in target.docs if name not in fresh]
         if gone:
             still_there, _ = self._store.documents_snapshot(self._database, gone, at=at)
             existing = {doc.name for doc in still_there}
             for name in gone:
-                response = protos.ListenResponse()
-                removal = response.document_remove if name in existing else response.document_delete
-                removal.document = name
-                removal.removed_target_ids.append(target.target_id)
-                fill_timestamp(removal.read_time, at)
-                yield response
+                yield _document_gone(name, target.target_id, at, deleted=name not in existing)
         self._store.record_reads(self._database, sent)
         target.docs = fresh
         target.synced_at = at
@@ -293,19 +284,10 @@ class ListenSession:
                 if previous is None or previous.update_time != doc.update_time:
                     sent += 1
                     target.docs[name] = doc
-                    response = protos.ListenResponse()
-                    change = response.document_change
-                    change.document.CopyFrom(doc)
-                    change.target_ids.append(target.target_id)
-                    yield response
+                    yield _document_change(doc, target.target_id)
             elif previous is not None:
                 del target.docs[name]
-                response = protos.ListenResponse()
-                removal = response.document_delete if doc is None else response.document_remove
-                removal.document = name
-                removal.removed_target_ids.append(target.target_id)
-                fill_timestamp(removal.read_time, at)
-                yield response
+                yield _document_gone(name, target.target_id, at, deleted=doc is None)
         self._store.record_reads(self._database, sent)
         target.synced_at = at
 
@@ -328,6 +310,24 @@ class ListenSession:
         if sent:
             self._sent_through = at
             yield _global_no_change(at)
+
+
+def _document_change(doc: Any, target_id: int) -> Any:
+    response = protos.ListenResponse()
+    change = response.document_change
+    change.document.CopyFrom(doc)
+    change.target_ids.append(target_id)
+    return response
+
+
+def _document_gone(name: str, target_id: int, at: int, *, deleted: bool) -> Any:
+    """A document left the target: deleted, or (still there) no longer matching its query."""
+    response = protos.ListenResponse()
+    removal = response.document_delete if deleted else response.document_remove
+    removal.document = name
+    removal.removed_target_ids.append(target_id)
+    fill_timestamp(removal.read_time, at)
+    return response
 
 
 def _target_change(kind: int, target_ids: list[int], cause: errors.FirestoreError | None = None) -> Any:
