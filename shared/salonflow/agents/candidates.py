@@ -152,6 +152,21 @@ def contactable(snapshot: SalonSnapshot, customer: CustomerView | None, now: dat
     return sum(o.created_at > now - timedelta(hours=24) for o in recent) < 3
 
 
+# A regular who is merely due, or someone already booked later, did not ask to hear about slots: past a few
+# messages from the salon in a week, each further one mostly costs goodwill (and opt-outs, which close the
+# channel for good), while the same customer is due for gap after gap. Waitlisted customers asked for offers.
+UNSOLICITED_WEEKLY_CAP = 3
+UNSOLICITED_WINDOW = timedelta(days=7)
+
+
+def welcomes_unsolicited_offer(snapshot: SalonSnapshot, customer_id: str, now: datetime) -> bool:
+    """Fewer than ``UNSOLICITED_WEEKLY_CAP`` messages of any kind from the salon in the last 7 days.
+
+    The snapshot carries each candidate's outreach of at least that window (`RECENT_OUTREACH`)."""
+    since = now - UNSOLICITED_WINDOW
+    return sum(o.created_at > since for o in snapshot.outreach_for(customer_id)) < UNSOLICITED_WEEKLY_CAP
+
+
 def gap_candidates(
     snapshot: SalonSnapshot,
     gap: GapView,
@@ -177,6 +192,8 @@ def gap_candidates(
             return
         customer = snapshot.customers.get(customer_id)
         if not contactable(snapshot, customer, now, MessageCategory.SERVICE):
+            return
+        if source is not Source.WAITLIST and not welcomes_unsolicited_offer(snapshot, customer_id, now):
             return
         if any(b.interval.overlaps(slot) for b in snapshot.active_bookings_of(customer_id)):
             return

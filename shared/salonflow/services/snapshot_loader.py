@@ -51,7 +51,7 @@ MAX_AT_RISK = 100
 MOVE_UP_DAYS = 3
 MOVE_UPS_PER_GAP = 8
 SHORTLIST_REGULARS = 30
-RECENT_OUTREACH = timedelta(days=7)
+RECENT_OUTREACH = timedelta(days=7)  # at least candidates.UNSOLICITED_WINDOW: the weekly cap counts it
 WIN_BACK_LOOKBACK = timedelta(days=30)
 ANALYTICS_COLLECTION = "analytics_daily"
 OCCUPANCY_DAYS = 28

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 from salonflow.agents.candidates import Source, acceptance_probability, gap_candidates
@@ -255,3 +256,22 @@ def test_offers_beyond_the_budget_left_are_held_and_holdout_markers_always_pass(
     kept, held = within_budget([marker, *offers], 2)
     assert kept == [marker, *offers[:2]] and held == len(offers) - 2
     assert within_budget(offers, 0) == ([], len(offers))
+
+
+def test_unsolicited_offers_skip_customers_who_heard_from_the_salon_three_times_this_week() -> None:
+    def week_of(cid: str, *days_ago: int) -> tuple[object, ...]:
+        return tuple(outreach(f"{cid}_{d}", cid, NOW - timedelta(days=d), status=OutreachStatus.EXPIRED)
+                     for d in days_ago)
+
+    customers = {c: customer(c) for c in ("tired", "rested", "mover", "waiting")}
+    snap = snapshot(
+        gaps=(GAP,), customers=customers, scores={c: regular(c) for c in ("tired", "rested")},
+        bookings=(booking("b_later", at(17, day=date(2026, 1, 16)), cid="mover"),),
+        # "rested" heard three times too, but the oldest was eight days ago: two in the last seven.
+        outreach=(*week_of("tired", 1, 3, 6), *week_of("rested", 1, 3, 8), *week_of("mover", 1, 2, 4),
+                  *week_of("waiting", 1, 2, 4)),
+    )
+    assert [p.customer_id for p in gap_fill_agent(snap, NOW)] == ["rested"]
+    # Someone on the waitlist asked to hear about slots: the weekly cap of unsolicited offers does not apply.
+    asked_for_it = replace(snap, waitlist=(waiting("wl1", "waiting", NOW - timedelta(days=2)),))
+    assert [p.customer_id for p in waitlist_agent(asked_for_it, NOW)] == ["waiting"]
