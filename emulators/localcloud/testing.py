@@ -64,7 +64,8 @@ def run_command(
         stdout=subprocess.PIPE,
         stderr=None,
         text=True,
-        env={**os.environ, **(env or {})},
+        # The server stops itself if this process dies without reaching the `finally` below.
+        env={**os.environ, **(env or {}), "LOCALCLOUD_PARENT_PID": str(os.getpid())},
         start_new_session=True,
     )
     try:
