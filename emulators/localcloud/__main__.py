@@ -45,8 +45,6 @@ def exit_with_parent() -> None:
         else:
             os.kill(os.getpid(), signal.SIGTERM)
 
-    if os.getppid() != parent:
-        watch()
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 

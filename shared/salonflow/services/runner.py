@@ -164,4 +164,3 @@ def within_budget(proposals: list[Proposal], budget: int) -> tuple[list[Proposal
         else:
             held += 1
     return kept, held
-
